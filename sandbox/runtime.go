@@ -1,0 +1,176 @@
+// Package sandbox is the boundary between cattle and a container engine.
+//
+// Everything outside sandbox/<engine> speaks only the Runtime interface, so a
+// second engine is a new folder here and no change elsewhere. Objects a
+// runtime makes are found again by their labels, never by a side table.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// Labels cattle puts on what it makes.
+const (
+	// LabelSandbox names the sandbox that owns a container, network or image.
+	LabelSandbox = "dev.cattle.sandbox"
+	// LabelInstance is the instance id (i-...) a container runs.
+	LabelInstance = "dev.cattle.instance"
+	// LabelConfigHash is the hash of the configuration a container was made
+	// from; a different hash means the container drifted and is replaced.
+	LabelConfigHash = "dev.cattle.config-hash"
+	// LabelRole says what an object is for ("instance", "builtin-image", ...).
+	LabelRole = "dev.cattle.role"
+)
+
+// ErrNotFound is returned (wrapped) when a container, image or network does
+// not exist. Test with errors.Is.
+var ErrNotFound = errors.New("not found")
+
+// ErrUnavailable is returned (wrapped) when the engine does not answer.
+var ErrUnavailable = errors.New("container engine unavailable")
+
+// ContainerSpec is what a container is created from.
+type ContainerSpec struct {
+	Name       string            // container name; empty lets the engine choose
+	Image      string            // image id (sha256:...) or reference
+	Entrypoint []string          // overrides the image's entrypoint when set
+	Cmd        []string          // overrides the image's cmd when set
+	Env        []string          // KEY=VALUE
+	Labels     map[string]string // always includes LabelSandbox
+	Network    string            // network name to attach to
+	Port       int               // container TCP port published on 127.0.0.1 (0: none)
+	HostPort   int               // host port to publish on; 0 picks a free one
+	Memory     int64             // bytes; 0 is unlimited
+	NanoCPUs   int64             // CPU quota in 1e-9 CPUs; 0 is unlimited
+	StopSignal string            // default SIGTERM
+}
+
+// ContainerState is the engine's view of a container's process.
+type ContainerState string
+
+const (
+	StateCreated    ContainerState = "created"
+	StateRunning    ContainerState = "running"
+	StatePaused     ContainerState = "paused"
+	StateRestarting ContainerState = "restarting"
+	StateRemoving   ContainerState = "removing"
+	StateExited     ContainerState = "exited"
+	StateDead       ContainerState = "dead"
+)
+
+// Container is what the engine reports about one container.
+type Container struct {
+	ID         string
+	Name       string
+	ImageID    string // the image id (sha256:...) the container runs
+	ImageRef   string // the reference it was created with
+	Labels     map[string]string
+	State      ContainerState
+	ExitCode   int
+	HostPort   int // the 127.0.0.1 port its spec Port is published on (0: none)
+	CreatedAt  time.Time
+	StartedAt  time.Time
+	FinishedAt time.Time
+	OOMKilled  bool
+}
+
+// ChangeKind is how a path in a container's writable layer differs from its image.
+type ChangeKind string
+
+const (
+	ChangeModified ChangeKind = "Modified"
+	ChangeAdded    ChangeKind = "Added"
+	ChangeDeleted  ChangeKind = "Deleted"
+)
+
+// Change is one path that differs between a container and its image.
+type Change struct {
+	Path string
+	Kind ChangeKind
+}
+
+// ExecResult is the outcome of a command run inside a container.
+type ExecResult struct {
+	ExitCode int
+	Output   []byte // stdout and stderr, interleaved
+}
+
+// CommitOptions turn a container into an image (a bake's last step).
+type CommitOptions struct {
+	Ref     string   // repo:tag to tag the result with; may be empty
+	Changes []string // Dockerfile instructions: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR
+	Labels  map[string]string
+}
+
+// Image is what the engine reports about one image.
+type Image struct {
+	ID      string // sha256:... (the engine's content id)
+	Tags    []string
+	Labels  map[string]string
+	Created time.Time
+	Size    int64
+}
+
+// Event is one engine event about a container that carries a sandbox label.
+type Event struct {
+	ContainerID string
+	Action      string // create, start, die, stop, kill, destroy, pause, unpause, oom, ...
+	Labels      map[string]string
+	Time        time.Time
+}
+
+// Info describes the engine.
+type Info struct {
+	Version    string // engine version, e.g. "28.2.2"
+	APIVersion string
+	Host       string // the address the runtime talks to
+}
+
+// Runtime is the narrow set of operations cattle needs from a container engine.
+type Runtime interface {
+	// Info checks that the engine answers and describes it.
+	Info(ctx context.Context) (Info, error)
+
+	// EnsureNetwork creates the named bridge network unless it exists.
+	EnsureNetwork(ctx context.Context, name string, labels map[string]string) error
+	// RemoveNetworks removes every network that carries all the labels.
+	RemoveNetworks(ctx context.Context, labels map[string]string) error
+
+	Create(ctx context.Context, spec ContainerSpec) (id string, err error)
+	Start(ctx context.Context, id string) error
+	// Stop sends the stop signal and kills after timeout.
+	Stop(ctx context.Context, id string, timeout time.Duration) error
+	// Kill sends a signal ("" is SIGKILL) to the container's main process.
+	Kill(ctx context.Context, id string, signal string) error
+	Pause(ctx context.Context, id string) error
+	Unpause(ctx context.Context, id string) error
+	// Remove removes a container; force stops a running one first. Removing a
+	// container that does not exist is not an error.
+	Remove(ctx context.Context, id string, force bool) error
+	Inspect(ctx context.Context, id string) (Container, error)
+	// List returns every container (running or not) carrying all the labels.
+	List(ctx context.Context, labels map[string]string) ([]Container, error)
+	Exec(ctx context.Context, id string, cmd []string) (ExecResult, error)
+	// Logs returns the container's stdout and stderr, the last tail lines (0: all).
+	Logs(ctx context.Context, id string, tail int) ([]byte, error)
+	Changes(ctx context.Context, id string) ([]Change, error)
+	Commit(ctx context.Context, id string, opts CommitOptions) (imageID string, err error)
+
+	// BuildImage builds an image from a tar build context holding a
+	// Dockerfile, with no pull, tags it ref and labels it.
+	BuildImage(ctx context.Context, buildContext io.Reader, ref string, labels map[string]string) (imageID string, err error)
+	InspectImage(ctx context.Context, ref string) (Image, error)
+	// ListImages returns the images carrying all the labels.
+	ListImages(ctx context.Context, labels map[string]string) ([]Image, error)
+	// RemoveImage removes an image by id or reference (forced, untagging all).
+	RemoveImage(ctx context.Context, ref string) error
+
+	// Events streams container events for containers carrying all the
+	// labels until ctx ends; the channel is closed then or on error.
+	Events(ctx context.Context, labels map[string]string) (<-chan Event, error)
+
+	Close() error
+}
