@@ -1,0 +1,201 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/images"
+	"github.com/cattle-dev/cattle/store"
+)
+
+// Error is a failed API request, as the daemon reported it.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Is lets callers test an API error against the errdefs classes.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case errdefs.ErrInvalid:
+		return e.Status == http.StatusBadRequest
+	case errdefs.ErrNotFound:
+		return e.Status == http.StatusNotFound
+	case errdefs.ErrConflict:
+		return e.Status == http.StatusConflict
+	case errdefs.ErrUnavailable:
+		return e.Status == http.StatusServiceUnavailable
+	}
+	return false
+}
+
+// ErrDaemonNotRunning means nothing answers on the sandbox's socket.
+var ErrDaemonNotRunning = errors.New("daemon not running")
+
+// Client talks to one sandbox's daemon.
+type Client struct {
+	http *http.Client
+	base string
+	sock string
+}
+
+// NewClient returns a client for the daemon listening on the unix socket.
+func NewClient(socketPath string) *Client {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socketPath)
+		},
+		MaxIdleConnsPerHost: 8,
+	}
+	return &Client{http: &http.Client{Transport: tr}, base: "http://cattle", sock: socketPath}
+}
+
+// NewHTTPClient returns a client for a daemon's 127.0.0.1 address.
+func NewHTTPClient(addr string) *Client {
+	return &Client{http: &http.Client{}, base: "http://" + addr, sock: addr}
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w: nothing answers at %s (%v)", ErrDaemonNotRunning, c.sock, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var eb ErrorBody
+		data, _ := io.ReadAll(resp.Body)
+		if json.Unmarshal(data, &eb) != nil || eb.Error.Message == "" {
+			eb.Error.Message = fmt.Sprintf("daemon answered %s: %s", resp.Status, bytes.TrimSpace(data))
+		}
+		return &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+	}
+	switch o := out.(type) {
+	case nil:
+		return nil
+	case *[]byte:
+		*o, err = io.ReadAll(resp.Body)
+		return err
+	default:
+		return json.NewDecoder(resp.Body).Decode(out)
+	}
+}
+
+// Status describes the sandbox.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var out Status
+	return out, c.do(ctx, http.MethodGet, "/v1/status", nil, &out)
+}
+
+// Shutdown asks the daemon to remove what carries the sandbox's label and stop.
+func (c *Client) Shutdown(ctx context.Context, purge bool) error {
+	return c.do(ctx, http.MethodPost, "/v1/shutdown", ShutdownRequest{Purge: purge}, nil)
+}
+
+// Images lists the sandbox's images.
+func (c *Client) Images(ctx context.Context) ([]images.Image, error) {
+	var out []images.Image
+	return out, c.do(ctx, http.MethodGet, "/v1/images", nil, &out)
+}
+
+// Templates lists launch templates.
+func (c *Client) Templates(ctx context.Context) ([]compute.Template, error) {
+	var out []compute.Template
+	return out, c.do(ctx, http.MethodGet, "/v1/templates", nil, &out)
+}
+
+// Template returns a template with its versions.
+func (c *Client) Template(ctx context.Context, name string) (TemplateDetail, error) {
+	var out TemplateDetail
+	return out, c.do(ctx, http.MethodGet, "/v1/templates/"+url.PathEscape(name), nil, &out)
+}
+
+// CreateTemplate makes a template and its version 1.
+func (c *Client) CreateTemplate(ctx context.Context, req CreateTemplateRequest) (TemplateDetail, error) {
+	var out TemplateDetail
+	return out, c.do(ctx, http.MethodPost, "/v1/templates", req, &out)
+}
+
+// CreateVersion adds a template version.
+func (c *Client) CreateVersion(ctx context.Context, name string, req CreateVersionRequest) (compute.TemplateVersion, error) {
+	var out compute.TemplateVersion
+	return out, c.do(ctx, http.MethodPost, "/v1/templates/"+url.PathEscape(name)+"/versions", req, &out)
+}
+
+// SetDefaultVersion sets a template's default version.
+func (c *Client) SetDefaultVersion(ctx context.Context, name, version string) (compute.Template, error) {
+	var out compute.Template
+	return out, c.do(ctx, http.MethodPost, "/v1/templates/"+url.PathEscape(name)+"/default", SetDefaultRequest{Version: version}, &out)
+}
+
+// Instances lists instances.
+func (c *Client) Instances(ctx context.Context) ([]compute.Instance, error) {
+	var out []compute.Instance
+	return out, c.do(ctx, http.MethodGet, "/v1/instances", nil, &out)
+}
+
+// Instance returns one instance.
+func (c *Client) Instance(ctx context.Context, id string) (compute.Instance, error) {
+	var out compute.Instance
+	return out, c.do(ctx, http.MethodGet, "/v1/instances/"+url.PathEscape(id), nil, &out)
+}
+
+// RunInstances launches instances.
+func (c *Client) RunInstances(ctx context.Context, req RunInstancesRequest) ([]compute.Instance, error) {
+	var out []compute.Instance
+	return out, c.do(ctx, http.MethodPost, "/v1/instances", req, &out)
+}
+
+// Terminate terminates instances.
+func (c *Client) Terminate(ctx context.Context, ids ...string) ([]compute.Instance, error) {
+	var out []compute.Instance
+	return out, c.do(ctx, http.MethodPost, "/v1/instances/terminate", TerminateRequest{IDs: ids}, &out)
+}
+
+// Logs returns an instance's output.
+func (c *Client) Logs(ctx context.Context, id string, tail int) ([]byte, error) {
+	var out []byte
+	return out, c.do(ctx, http.MethodGet, "/v1/instances/"+url.PathEscape(id)+"/logs?tail="+strconv.Itoa(tail), nil, &out)
+}
+
+// Events returns events after seq; a wait > 0 long-polls for new ones.
+func (c *Client) Events(ctx context.Context, after uint64, wait time.Duration) ([]store.Event, error) {
+	var out []store.Event
+	q := url.Values{"after": {strconv.FormatUint(after, 10)}}
+	if wait > 0 {
+		q.Set("wait", wait.String())
+	}
+	return out, c.do(ctx, http.MethodGet, "/v1/events?"+q.Encode(), nil, &out)
+}

@@ -1,0 +1,222 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/images"
+	"github.com/cattle-dev/cattle/sandbox"
+	"github.com/cattle-dev/cattle/store"
+)
+
+// Backend is the control plane the server exposes.
+type Backend struct {
+	Compute  *compute.Service
+	Images   *images.Catalog
+	DB       *store.DB
+	Status   func(ctx context.Context) (Status, error)
+	Shutdown func(purge bool)
+}
+
+// NewHandler returns the API's HTTP handler.
+func NewHandler(b Backend) http.Handler {
+	s := &server{b: b}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", s.status)
+	mux.HandleFunc("POST /v1/shutdown", s.shutdown)
+	mux.HandleFunc("GET /v1/images", s.listImages)
+	mux.HandleFunc("GET /v1/templates", s.listTemplates)
+	mux.HandleFunc("POST /v1/templates", s.createTemplate)
+	mux.HandleFunc("GET /v1/templates/{name}", s.getTemplate)
+	mux.HandleFunc("POST /v1/templates/{name}/versions", s.createVersion)
+	mux.HandleFunc("POST /v1/templates/{name}/default", s.setDefault)
+	mux.HandleFunc("GET /v1/instances", s.listInstances)
+	mux.HandleFunc("POST /v1/instances", s.runInstances)
+	mux.HandleFunc("GET /v1/instances/{id}", s.getInstance)
+	mux.HandleFunc("GET /v1/instances/{id}/logs", s.logs)
+	mux.HandleFunc("POST /v1/instances/terminate", s.terminate)
+	mux.HandleFunc("GET /v1/events", s.events)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errdefs.NotFound("no API route %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+type server struct{ b Backend }
+
+func (s *server) status(w http.ResponseWriter, r *http.Request) {
+	st, err := s.b.Status(r.Context())
+	reply(w, st, err)
+}
+
+func (s *server) shutdown(w http.ResponseWriter, r *http.Request) {
+	var req ShutdownRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	reply(w, map[string]bool{"stopping": true}, nil)
+	go s.b.Shutdown(req.Purge)
+}
+
+func (s *server) listImages(w http.ResponseWriter, r *http.Request) {
+	out, err := s.b.Images.List(r.Context())
+	reply(w, nonNil(out), err)
+}
+
+func (s *server) listTemplates(w http.ResponseWriter, r *http.Request) {
+	out, err := s.b.Compute.Templates(r.Context())
+	reply(w, nonNil(out), err)
+}
+
+func (s *server) createTemplate(w http.ResponseWriter, r *http.Request) {
+	var req CreateTemplateRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	t, v, err := s.b.Compute.CreateTemplate(r.Context(), req.Name, req.TemplateData)
+	reply(w, TemplateDetail{Template: t, Versions: []compute.TemplateVersion{v}}, err)
+}
+
+func (s *server) getTemplate(w http.ResponseWriter, r *http.Request) {
+	t, vs, err := s.b.Compute.Template(r.Context(), r.PathValue("name"))
+	reply(w, TemplateDetail{Template: t, Versions: nonNil(vs)}, err)
+}
+
+func (s *server) createVersion(w http.ResponseWriter, r *http.Request) {
+	var req CreateVersionRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	v, err := s.b.Compute.CreateVersion(r.Context(), r.PathValue("name"), req.From, req.TemplateData, req.SetDefault)
+	reply(w, v, err)
+}
+
+func (s *server) setDefault(w http.ResponseWriter, r *http.Request) {
+	var req SetDefaultRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	t, err := s.b.Compute.SetDefaultVersion(r.Context(), r.PathValue("name"), req.Version)
+	reply(w, t, err)
+}
+
+func (s *server) listInstances(w http.ResponseWriter, r *http.Request) {
+	out, err := s.b.Compute.Instances(r.Context())
+	reply(w, nonNil(out), err)
+}
+
+func (s *server) runInstances(w http.ResponseWriter, r *http.Request) {
+	var req RunInstancesRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	out, err := s.b.Compute.RunInstances(r.Context(), compute.RunRequest{
+		Template: req.Template, Version: req.Version, Count: req.Count, Zone: req.Zone})
+	reply(w, nonNil(out), err)
+}
+
+func (s *server) getInstance(w http.ResponseWriter, r *http.Request) {
+	out, err := s.b.Compute.Instance(r.Context(), r.PathValue("id"))
+	reply(w, out, err)
+}
+
+func (s *server) logs(w http.ResponseWriter, r *http.Request) {
+	tail, _ := strconv.Atoi(r.URL.Query().Get("tail"))
+	out, err := s.b.Compute.Logs(r.Context(), r.PathValue("id"), tail)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write(out)
+}
+
+func (s *server) terminate(w http.ResponseWriter, r *http.Request) {
+	var req TerminateRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	out, err := s.b.Compute.Terminate(r.Context(), req.IDs, "")
+	reply(w, nonNil(out), err)
+}
+
+// events returns events after a sequence number; with wait, it long-polls
+// until there is at least one or the wait ends.
+func (s *server) events(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	after, _ := strconv.ParseUint(q.Get("after"), 10, 64)
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	var out []store.Event
+	var err error
+	if wait, _ := time.ParseDuration(q.Get("wait")); wait > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), wait)
+		out, err = s.b.DB.WaitEvents(ctx, after, limit)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = nil
+		}
+	} else {
+		out, err = s.b.DB.Events(after, limit)
+	}
+	reply(w, nonNil(out), err)
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, errdefs.Invalid("bad request body: %v", err))
+		return false
+	}
+	return true
+}
+
+func reply(w http.ResponseWriter, v any, err error) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	code, status := classify(err)
+	if status == http.StatusInternalServerError {
+		slog.Error("request failed", "err", err)
+	}
+	var body ErrorBody
+	body.Error.Code, body.Error.Message = code, err.Error()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func classify(err error) (string, int) {
+	switch {
+	case errors.Is(err, errdefs.ErrInvalid):
+		return "InvalidParameter", http.StatusBadRequest
+	case errors.Is(err, errdefs.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		return "NotFound", http.StatusNotFound
+	case errors.Is(err, errdefs.ErrConflict), errors.Is(err, store.ErrConflict):
+		return "Conflict", http.StatusConflict
+	case errors.Is(err, sandbox.ErrUnavailable), errors.Is(err, errdefs.ErrUnavailable):
+		return "EngineUnavailable", http.StatusServiceUnavailable
+	}
+	return "InternalError", http.StatusInternalServerError
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+

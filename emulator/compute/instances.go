@@ -1,0 +1,395 @@
+package compute
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/sandbox"
+	"github.com/cattle-dev/cattle/store"
+)
+
+// Labels on instance containers besides the sandbox's own.
+const (
+	LabelZone     = "dev.cattle.zone"
+	LabelTemplate = "dev.cattle.template"
+	LabelVersion  = "dev.cattle.template-version"
+	LabelGroup    = "dev.cattle.group"
+	RoleInstance  = "instance"
+)
+
+// MaxRunCount bounds one run request, as EC2's per-request limits do.
+const MaxRunCount = 100
+
+var instanceIDPattern = regexp.MustCompile(`^i-[0-9a-f]{17}$`)
+
+// RunRequest asks for instances from a template version.
+type RunRequest struct {
+	Template string            // template name
+	Version  string            // number, $Latest or $Default ("" = $Default)
+	Count    int               // how many (default 1)
+	Zone     string            // "" spreads over the zones
+	Group    string            // the auto scaling group launching them, if any
+	Tags     map[string]string // copied onto the instances
+}
+
+// RunInstances launches instances and returns them once their containers
+// run (or their launch failed, which leaves them terminated with a reason).
+func (s *Service) RunInstances(ctx context.Context, req RunRequest) ([]Instance, error) {
+	if req.Count == 0 {
+		req.Count = 1
+	}
+	if req.Count < 0 || req.Count > MaxRunCount {
+		return nil, errdefs.Invalid("count %d is out of range: use 1-%d", req.Count, MaxRunCount)
+	}
+	if req.Zone != "" && !validZone(req.Zone) {
+		return nil, errdefs.Invalid("unknown zone %q: use one of zone-a, zone-b, zone-c", req.Zone)
+	}
+	v, err := s.ResolveVersion(ctx, req.Template, req.Version)
+	if err != nil {
+		return nil, err
+	}
+	itype, err := LookupInstanceType(v.InstanceType)
+	if err != nil {
+		return nil, err
+	}
+	insts, err := s.createPending(req, v, itype)
+	if err != nil {
+		return nil, err
+	}
+	var wg sync.WaitGroup
+	for i := range insts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			insts[i] = s.launch(ctx, insts[i], v, itype)
+		}()
+	}
+	wg.Wait()
+	return insts, nil
+}
+
+// createPending records the new instances as pending, all in one transaction.
+func (s *Service) createPending(req RunRequest, v TemplateVersion, itype InstanceType) ([]Instance, error) {
+	hash := configHash(v, itype)
+	now := s.now()
+	var insts []Instance
+	err := s.db.Update(func(tx *store.Tx) error {
+		zones, err := s.zonePlan(tx, req)
+		if err != nil {
+			return err
+		}
+		insts = insts[:0]
+		for i := 0; i < req.Count; i++ {
+			inst := Instance{
+				ID: NewInstanceID(), State: StatePending, StateCode: StateCode(StatePending),
+				Template: v.TemplateName, TemplateID: v.TemplateID, TemplateVersion: v.Version,
+				Image: v.Image, ImageDigest: v.ImageDigest, InstanceType: itype.Name, Zone: zones[i],
+				Port: v.Port, ConfigHash: hash, Group: req.Group, Tags: req.Tags,
+				LaunchedAt: now, StateChangedAt: now,
+			}
+			if _, err := tx.PutIf(kindInstance, inst.ID, inst, 0); err != nil {
+				return err
+			}
+			if _, err := tx.Append(stateEvent(inst, "")); err != nil {
+				return err
+			}
+			insts = append(insts, inst)
+		}
+		return nil
+	})
+	if err == nil {
+		for _, inst := range insts {
+			s.markBusy(inst.ID)
+		}
+	}
+	return insts, err
+}
+
+// zonePlan picks a zone for each new instance, filling the least used first.
+func (s *Service) zonePlan(tx *store.Tx, req RunRequest) ([]string, error) {
+	plan := make([]string, req.Count)
+	if req.Zone != "" {
+		for i := range plan {
+			plan[i] = req.Zone
+		}
+		return plan, nil
+	}
+	count := map[string]int{}
+	all, err := store.List[Instance](tx, kindInstance)
+	if err != nil {
+		return nil, err
+	}
+	for _, inst := range all {
+		if inst.Live() && inst.Group == req.Group {
+			count[inst.Zone]++
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range plan {
+		best := ""
+		for j := range Zones {
+			z := Zones[(s.zoneNext+j)%len(Zones)]
+			if best == "" || count[z] < count[best] {
+				best = z
+			}
+		}
+		s.zoneNext++
+		plan[i] = best
+		count[best]++
+	}
+	return plan, nil
+}
+
+// launch creates and starts the container of a pending instance.
+func (s *Service) launch(ctx context.Context, inst Instance, v TemplateVersion, itype InstanceType) Instance {
+	defer s.unmarkBusy(inst.ID)
+	spec := s.containerSpec(inst, v, itype)
+	id, err := s.rt.Create(ctx, spec)
+	if err == nil {
+		inst.ContainerID = id
+		err = s.rt.Start(ctx, id)
+	}
+	var c sandbox.Container
+	if err == nil {
+		c, err = s.rt.Inspect(ctx, id)
+	}
+	if err != nil {
+		if inst.ContainerID != "" {
+			_ = s.rt.Remove(context.WithoutCancel(ctx), inst.ContainerID, true)
+		}
+		out, _ := s.transition(inst.ID, StateTerminated, "Server.InternalError: launch failed: "+err.Error(), nil)
+		return out
+	}
+	out, err := s.transition(inst.ID, StateRunning, "", func(i *Instance) {
+		i.ContainerID = id
+		if c.HostPort > 0 {
+			i.Address = "127.0.0.1:" + strconv.Itoa(c.HostPort)
+		}
+	})
+	if err != nil {
+		return inst
+	}
+	return out
+}
+
+func (s *Service) containerSpec(inst Instance, v TemplateVersion, itype InstanceType) sandbox.ContainerSpec {
+	env := make([]string, 0, len(v.Env)+4)
+	for k, val := range v.Env {
+		env = append(env, k+"="+val)
+	}
+	sort.Strings(env)
+	env = append(env, "CATTLE_INSTANCE_ID="+inst.ID, "CATTLE_ZONE="+inst.Zone,
+		"CATTLE_TEMPLATE="+inst.Template, "CATTLE_TEMPLATE_VERSION="+strconv.Itoa(inst.TemplateVersion))
+	labels := map[string]string{
+		sandbox.LabelSandbox:    s.sandbox,
+		sandbox.LabelInstance:   inst.ID,
+		sandbox.LabelConfigHash: inst.ConfigHash,
+		sandbox.LabelRole:       RoleInstance,
+		LabelZone:               inst.Zone,
+		LabelTemplate:           inst.Template,
+		LabelVersion:            strconv.Itoa(inst.TemplateVersion),
+	}
+	if inst.Group != "" {
+		labels[LabelGroup] = inst.Group
+	}
+	return sandbox.ContainerSpec{
+		Name:     "cattle-" + s.sandbox + "-" + inst.ID,
+		Image:    v.ImageDigest,
+		Cmd:      v.Command,
+		Env:      env,
+		Labels:   labels,
+		Network:  s.network,
+		Port:     v.Port,
+		Memory:   itype.MemoryMB << 20,
+		NanoCPUs: int64(itype.CPUs * 1e9),
+	}
+}
+
+// configHash is the hash of everything that decides what an instance runs;
+// a container whose label differs was not made from its template version.
+func configHash(v TemplateVersion, itype InstanceType) string {
+	b, _ := json.Marshal(struct {
+		Digest  string            `json:"digest"`
+		Env     map[string]string `json:"env"`
+		Command []string          `json:"command"`
+		Port    int               `json:"port"`
+		Type    InstanceType      `json:"type"`
+	}{v.ImageDigest, v.Env, v.Command, v.Port, itype})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:16]
+}
+
+// ConfigHashOf returns the config hash an instance of v must carry.
+func ConfigHashOf(v TemplateVersion) (string, error) {
+	itype, err := LookupInstanceType(v.InstanceType)
+	if err != nil {
+		return "", err
+	}
+	return configHash(v, itype), nil
+}
+
+// transition moves an instance to state (recording an event when the state
+// changes) and applies mutate to it, in one transaction.
+func (s *Service) transition(id, state, reason string, mutate func(*Instance)) (Instance, error) {
+	var out Instance
+	var changed bool
+	err := s.db.Update(func(tx *store.Tx) error {
+		inst, err := store.Get[Instance](tx, kindInstance, id)
+		if err != nil {
+			return err
+		}
+		prev := inst.State
+		if mutate != nil {
+			mutate(&inst)
+		}
+		if prev == StateTerminated && state != StateTerminated {
+			// Nothing comes back from terminated.
+			state = StateTerminated
+		}
+		changed = prev != state
+		if changed {
+			now := s.now()
+			inst.State, inst.StateCode, inst.StateChangedAt = state, StateCode(state), now
+			if reason != "" {
+				inst.StateReason = reason
+			}
+			if state == StateTerminated {
+				inst.TerminatedAt = &now
+				inst.Address = ""
+			}
+			if _, err := tx.Append(stateEvent(inst, prev)); err != nil {
+				return err
+			}
+		}
+		out = inst
+		_, err = tx.Put(kindInstance, id, inst)
+		return err
+	})
+	if err == nil && changed && s.hooks.StateChanged != nil {
+		s.hooks.StateChanged(out)
+	}
+	return out, err
+}
+
+func stateEvent(inst Instance, prev string) store.Event {
+	msg := fmt.Sprintf("%s %s", inst.ID, inst.State)
+	if prev != "" {
+		msg = fmt.Sprintf("%s %s -> %s", inst.ID, prev, inst.State)
+	}
+	if inst.StateReason != "" && (inst.State == StateTerminated || inst.State == StateStopped) {
+		msg += " (" + inst.StateReason + ")"
+	}
+	fields := map[string]string{"state": inst.State, "template": inst.Template,
+		"version": strconv.Itoa(inst.TemplateVersion), "zone": inst.Zone}
+	if inst.Group != "" {
+		fields["group"] = inst.Group
+	}
+	return store.Event{Kind: "instance.state", Resource: "instance/" + inst.ID, Message: msg, Fields: fields}
+}
+
+// Instances lists instances, terminated ones included while still visible.
+func (s *Service) Instances(ctx context.Context) ([]Instance, error) {
+	var out []Instance
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		out, err = store.List[Instance](tx, kindInstance)
+		return err
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].LaunchedAt.Before(out[j].LaunchedAt) })
+	return out, err
+}
+
+// Instance returns one instance.
+func (s *Service) Instance(ctx context.Context, id string) (Instance, error) {
+	if !instanceIDPattern.MatchString(id) {
+		return Instance{}, errdefs.Invalid("instance id %q is malformed: ids look like i-0123456789abcdef0", id)
+	}
+	var out Instance
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		out, err = store.Get[Instance](tx, kindInstance, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return errdefs.NotFound("instance %s does not exist: list instances with 'cattle instances ls'", id)
+		}
+		return err
+	})
+	return out, err
+}
+
+// Terminate terminates instances and returns them terminated. It is
+// idempotent, and all-or-nothing: if any id is unknown, none is touched.
+func (s *Service) Terminate(ctx context.Context, ids []string, reason string) ([]Instance, error) {
+	if len(ids) == 0 {
+		return nil, errdefs.Invalid("no instance ids given: name at least one")
+	}
+	insts := make([]Instance, len(ids))
+	for i, id := range ids {
+		inst, err := s.Instance(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		insts[i] = inst
+	}
+	if reason == "" {
+		reason = "Client.UserInitiatedShutdown: user initiated shutdown"
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(insts))
+	for i := range insts {
+		if !insts[i].Live() || s.isBusy(insts[i].ID) && insts[i].State == StateShuttingDown {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			insts[i], errs[i] = s.terminate(ctx, insts[i], reason)
+		}()
+	}
+	wg.Wait()
+	return insts, errors.Join(errs...)
+}
+
+// terminate takes one instance through shutting-down to terminated.
+func (s *Service) terminate(ctx context.Context, inst Instance, reason string) (Instance, error) {
+	s.markBusy(inst.ID)
+	defer s.unmarkBusy(inst.ID)
+	inst, err := s.transition(inst.ID, StateShuttingDown, reason, nil)
+	if err != nil {
+		return inst, err
+	}
+	if s.hooks.BeforeStop != nil {
+		s.hooks.BeforeStop(ctx, inst)
+	}
+	// The container goes even when the caller gives up waiting: a half
+	// terminated instance helps nobody.
+	ctx = context.WithoutCancel(ctx)
+	if inst.ContainerID != "" {
+		if err := s.rt.Stop(ctx, inst.ContainerID, s.profile.StopTimeout); err != nil && !errors.Is(err, sandbox.ErrNotFound) {
+			return inst, fmt.Errorf("stopping %s: %w", inst.ID, err)
+		}
+		if err := s.rt.Remove(ctx, inst.ContainerID, true); err != nil {
+			return inst, fmt.Errorf("removing the container of %s: %w", inst.ID, err)
+		}
+	}
+	return s.transition(inst.ID, StateTerminated, reason, nil)
+}
+
+// Logs returns the last tail lines (0: all) of an instance's output.
+func (s *Service) Logs(ctx context.Context, id string, tail int) ([]byte, error) {
+	inst, err := s.Instance(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if inst.ContainerID == "" || !inst.Live() {
+		return nil, errdefs.Conflict("instance %s is %s: its container is gone, and its logs with it", id, inst.State)
+	}
+	return s.rt.Logs(ctx, inst.ContainerID, tail)
+}

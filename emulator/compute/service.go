@@ -1,0 +1,93 @@
+package compute
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/sandbox"
+	"github.com/cattle-dev/cattle/store"
+)
+
+// ImageResolver turns an image reference into the digest a version pins.
+type ImageResolver interface {
+	Resolve(ctx context.Context, ref string) (digest string, err error)
+}
+
+// Hooks let other parts of the control plane act on an instance's life
+// without compute knowing them (the load balancer drains before a stop).
+type Hooks struct {
+	// BeforeStop runs when an instance starts shutting down, before its
+	// container is stopped; it returns when the instance may go.
+	BeforeStop func(ctx context.Context, inst Instance)
+	// StateChanged runs after an instance's state changed in the store.
+	StateChanged func(inst Instance)
+}
+
+// Config is what a Service needs.
+type Config struct {
+	DB      *store.DB
+	Runtime sandbox.Runtime
+	Sandbox string // the sandbox name, put on every container as a label
+	Network string // the sandbox's network
+	Images  ImageResolver
+	Profile timing.Profile
+	Hooks   Hooks
+	Now     func() time.Time // the clock; time.Now when nil
+}
+
+// Service manages templates and instances.
+type Service struct {
+	db      *store.DB
+	rt      sandbox.Runtime
+	sandbox string
+	network string
+	images  ImageResolver
+	profile timing.Profile
+	hooks   Hooks
+	now     func() time.Time
+
+	mu sync.Mutex
+	// busy holds the instances a launch or termination is working on, so
+	// that the reconcile loop leaves them alone until it is done.
+	busy map[string]bool
+	// zoneNext spreads instances that belong to no group over the zones.
+	zoneNext int
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{
+		db: cfg.DB, rt: cfg.Runtime, sandbox: cfg.Sandbox, network: cfg.Network,
+		images: cfg.Images, profile: cfg.Profile, hooks: cfg.Hooks, now: now,
+		busy: map[string]bool{},
+	}
+}
+
+// SetHooks replaces the hooks (set once while wiring the control plane).
+func (s *Service) SetHooks(h Hooks) { s.hooks = h }
+
+func (s *Service) markBusy(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		s.busy[id] = true
+	}
+}
+
+func (s *Service) unmarkBusy(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.busy, id)
+}
+
+func (s *Service) isBusy(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.busy[id]
+}

@@ -1,0 +1,276 @@
+package compute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/store"
+)
+
+var templateName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$`)
+
+// VersionLatest and VersionDefault name a version by role, as AWS does.
+const (
+	VersionLatest  = "$Latest"
+	VersionDefault = "$Default"
+)
+
+func versionKey(name string, v int) string { return fmt.Sprintf("%s/%08d", name, v) }
+
+// validate checks a version's content and returns it with defaults filled in.
+func (d TemplateData) validate() (TemplateData, error) {
+	if strings.TrimSpace(d.Image) == "" {
+		return d, errdefs.Invalid("a template needs an image: pass --image REF (for example builtin/demo)")
+	}
+	if d.InstanceType == "" {
+		d.InstanceType = DefaultInstanceType
+	}
+	if _, err := LookupInstanceType(d.InstanceType); err != nil {
+		return d, err
+	}
+	if d.Port < 0 || d.Port > 65535 {
+		return d, errdefs.Invalid("port %d is out of range: use 1-65535", d.Port)
+	}
+	if d.Health.Path != "" && !strings.HasPrefix(d.Health.Path, "/") {
+		return d, errdefs.Invalid("health check path %q must start with /", d.Health.Path)
+	}
+	for k := range d.Env {
+		if k == "" || strings.ContainsAny(k, "= \t\n") {
+			return d, errdefs.Invalid("environment variable name %q is not valid: use NAME=VALUE", k)
+		}
+	}
+	return d, nil
+}
+
+// CreateTemplate makes a template with its version 1, the default.
+func (s *Service) CreateTemplate(ctx context.Context, name string, data TemplateData) (Template, TemplateVersion, error) {
+	if !templateName.MatchString(name) {
+		return Template{}, TemplateVersion{}, errdefs.Invalid("template name %q is not valid: use letters, digits, '.', '_' and '-' (at most 128)", name)
+	}
+	data, digest, err := s.prepareVersion(ctx, data)
+	if err != nil {
+		return Template{}, TemplateVersion{}, err
+	}
+	now := s.now()
+	t := Template{ID: NewTemplateID(), Name: name, DefaultVersion: 1, LatestVersion: 1, CreatedAt: now}
+	v := TemplateVersion{TemplateID: t.ID, TemplateName: name, Version: 1, ImageDigest: digest, CreatedAt: now, TemplateData: data}
+	err = s.db.Update(func(tx *store.Tx) error {
+		if _, err := tx.PutIf(kindTemplate, name, t, 0); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return errdefs.Conflict("template %q already exists: add a version with 'cattle templates version %s --image REF'", name, name)
+			}
+			return err
+		}
+		if _, err := tx.Put(kindVersion, versionKey(name, 1), v); err != nil {
+			return err
+		}
+		_, err := tx.Append(store.Event{Kind: "template.created", Resource: "template/" + name,
+			Message: fmt.Sprintf("template %s (%s) created, version 1 on %s (%s)", name, t.ID, data.Image, shortDigest(digest))})
+		return err
+	})
+	return t, v, err
+}
+
+// CreateVersion adds a version to a template. Fields left empty are taken
+// from the source version (the latest unless from is set), as AWS's
+// SourceVersion does.
+func (s *Service) CreateVersion(ctx context.Context, name string, from string, data TemplateData, setDefault bool) (TemplateVersion, error) {
+	src, err := s.ResolveVersion(ctx, name, orDefault(from, VersionLatest))
+	if err != nil {
+		return TemplateVersion{}, err
+	}
+	data = mergeData(src.TemplateData, data)
+	data, digest, err := s.prepareVersion(ctx, data)
+	if err != nil {
+		return TemplateVersion{}, err
+	}
+	var v TemplateVersion
+	err = s.db.Update(func(tx *store.Tx) error {
+		t, err := store.Get[Template](tx, kindTemplate, name)
+		if err != nil {
+			return s.templateNotFound(name)
+		}
+		t.LatestVersion++
+		if setDefault {
+			t.DefaultVersion = t.LatestVersion
+		}
+		v = TemplateVersion{TemplateID: t.ID, TemplateName: name, Version: t.LatestVersion, ImageDigest: digest, CreatedAt: s.now(), TemplateData: data}
+		if _, err := tx.Put(kindTemplate, name, t); err != nil {
+			return err
+		}
+		if _, err := tx.Put(kindVersion, versionKey(name, v.Version), v); err != nil {
+			return err
+		}
+		_, err = tx.Append(store.Event{Kind: "template.version", Resource: "template/" + name,
+			Message: fmt.Sprintf("template %s version %d created on %s (%s)", name, v.Version, data.Image, shortDigest(digest))})
+		return err
+	})
+	return v, err
+}
+
+// SetDefaultVersion makes version the template's default.
+func (s *Service) SetDefaultVersion(ctx context.Context, name, version string) (Template, error) {
+	v, err := s.ResolveVersion(ctx, name, version)
+	if err != nil {
+		return Template{}, err
+	}
+	var t Template
+	err = s.db.Update(func(tx *store.Tx) error {
+		t, err = store.Get[Template](tx, kindTemplate, name)
+		if err != nil {
+			return s.templateNotFound(name)
+		}
+		t.DefaultVersion = v.Version
+		if _, err := tx.Put(kindTemplate, name, t); err != nil {
+			return err
+		}
+		_, err = tx.Append(store.Event{Kind: "template.default", Resource: "template/" + name,
+			Message: fmt.Sprintf("template %s default version is now %d", name, v.Version)})
+		return err
+	})
+	return t, err
+}
+
+// Templates lists every template.
+func (s *Service) Templates(ctx context.Context) ([]Template, error) {
+	var out []Template
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		out, err = store.List[Template](tx, kindTemplate)
+		return err
+	})
+	return out, err
+}
+
+// Template returns one template and all its versions, oldest first.
+func (s *Service) Template(ctx context.Context, name string) (Template, []TemplateVersion, error) {
+	var t Template
+	var versions []TemplateVersion
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		t, err = store.Get[Template](tx, kindTemplate, name)
+		if err != nil {
+			return s.templateNotFound(name)
+		}
+		all, err := store.List[TemplateVersion](tx, kindVersion)
+		for _, v := range all {
+			if v.TemplateName == name {
+				versions = append(versions, v)
+			}
+		}
+		return err
+	})
+	return t, versions, err
+}
+
+// ResolveVersion finds a version by number, $Latest or $Default ("" is $Default).
+func (s *Service) ResolveVersion(ctx context.Context, name, version string) (TemplateVersion, error) {
+	var v TemplateVersion
+	err := s.db.View(func(tx *store.Tx) error {
+		t, err := store.Get[Template](tx, kindTemplate, name)
+		if err != nil {
+			return s.templateNotFound(name)
+		}
+		n, err := versionNumber(t, version)
+		if err != nil {
+			return err
+		}
+		v, err = store.Get[TemplateVersion](tx, kindVersion, versionKey(name, n))
+		if err != nil {
+			return errdefs.NotFound("template %s has no version %d: it has versions 1 to %d", name, n, t.LatestVersion)
+		}
+		return nil
+	})
+	return v, err
+}
+
+func versionNumber(t Template, version string) (int, error) {
+	switch version {
+	case "", VersionDefault:
+		return t.DefaultVersion, nil
+	case VersionLatest:
+		return t.LatestVersion, nil
+	}
+	n, err := strconv.Atoi(version)
+	if err != nil || n < 1 {
+		return 0, errdefs.Invalid("template version %q is not valid: use a number, $Latest or $Default", version)
+	}
+	return n, nil
+}
+
+// SplitTemplateRef splits "name:version" (version optional).
+func SplitTemplateRef(ref string) (name, version string) {
+	name, version, _ = strings.Cut(ref, ":")
+	return name, version
+}
+
+func (s *Service) prepareVersion(ctx context.Context, data TemplateData) (TemplateData, string, error) {
+	data, err := data.validate()
+	if err != nil {
+		return data, "", err
+	}
+	digest, err := s.images.Resolve(ctx, data.Image)
+	if err != nil {
+		return data, "", err
+	}
+	return data, digest, nil
+}
+
+func (s *Service) templateNotFound(name string) error {
+	return errdefs.NotFound("template %q does not exist: create it with 'cattle templates create %s --image REF'", name, name)
+}
+
+// mergeData fills what override leaves empty from base.
+func mergeData(base, override TemplateData) TemplateData {
+	out := base
+	if override.Image != "" {
+		out.Image = override.Image
+	}
+	if override.InstanceType != "" {
+		out.InstanceType = override.InstanceType
+	}
+	if override.Port != 0 {
+		out.Port = override.Port
+	}
+	if override.Env != nil {
+		env := map[string]string{}
+		for k, v := range base.Env {
+			env[k] = v
+		}
+		for k, v := range override.Env {
+			env[k] = v
+		}
+		out.Env = env
+	}
+	if override.Command != nil {
+		out.Command = override.Command
+	}
+	if override.Health.Path != "" {
+		out.Health = override.Health
+	}
+	if override.UserData != "" {
+		out.UserData = override.UserData
+	}
+	if override.Description != "" {
+		out.Description = override.Description
+	}
+	return out
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func shortDigest(d string) string {
+	d = strings.TrimPrefix(d, "sha256:")
+	if len(d) > 12 {
+		d = d[:12]
+	}
+	return "sha256:" + d
+}

@@ -1,0 +1,147 @@
+// Package compute holds launch templates and instances: the EC2 part of a
+// sandbox. An instance is one container; its record in the store is the
+// truth about what should run, the engine is the truth about what does.
+package compute
+
+import (
+	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Store kinds.
+const (
+	kindTemplate = "templates"
+	kindVersion  = "template_versions"
+	kindInstance = "instances"
+)
+
+// Template is a launch template; its content lives in its versions.
+type Template struct {
+	ID             string    `json:"id"`
+	Name           string    `json:"name"`
+	DefaultVersion int       `json:"default_version"`
+	LatestVersion  int       `json:"latest_version"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// HealthCheck is what a template says about checking its instances.
+type HealthCheck struct {
+	Path string `json:"path,omitempty"`
+}
+
+// TemplateData is the content of one template version as a user gives it.
+type TemplateData struct {
+	Image        string            `json:"image"`
+	InstanceType string            `json:"instance_type,omitempty"`
+	Port         int               `json:"port,omitempty"`
+	Env          map[string]string `json:"env,omitempty"`
+	Command      []string          `json:"command,omitempty"`
+	Health       HealthCheck       `json:"health,omitempty"`
+	UserData     string            `json:"user_data,omitempty"`
+	Description  string            `json:"description,omitempty"`
+}
+
+// TemplateVersion is one immutable version of a template. The image digest
+// is resolved when the version is made: a tag moved later changes nothing.
+type TemplateVersion struct {
+	TemplateID   string    `json:"template_id"`
+	TemplateName string    `json:"template"`
+	Version      int       `json:"version"`
+	ImageDigest  string    `json:"image_digest"`
+	CreatedAt    time.Time `json:"created_at"`
+	TemplateData
+}
+
+// Instance states and their EC2 codes.
+const (
+	StatePending      = "pending"
+	StateRunning      = "running"
+	StateShuttingDown = "shutting-down"
+	StateTerminated   = "terminated"
+	StateStopping     = "stopping"
+	StateStopped      = "stopped"
+)
+
+var stateCodes = map[string]int{
+	StatePending: 0, StateRunning: 16, StateShuttingDown: 32,
+	StateTerminated: 48, StateStopping: 64, StateStopped: 80,
+}
+
+// StateCode is the EC2 code of a state.
+func StateCode(state string) int { return stateCodes[state] }
+
+// Instance is one launched instance.
+type Instance struct {
+	ID              string            `json:"id"`
+	State           string            `json:"state"`
+	StateCode       int               `json:"state_code"`
+	StateReason     string            `json:"state_reason,omitempty"`
+	Template        string            `json:"template"`
+	TemplateID      string            `json:"template_id"`
+	TemplateVersion int               `json:"template_version"`
+	Image           string            `json:"image"`
+	ImageDigest     string            `json:"image_digest"`
+	InstanceType    string            `json:"instance_type"`
+	Zone            string            `json:"zone"`
+	Port            int               `json:"port,omitempty"`
+	Address         string            `json:"address,omitempty"`
+	ContainerID     string            `json:"container_id,omitempty"`
+	ConfigHash      string            `json:"config_hash"`
+	Group           string            `json:"group,omitempty"`
+	Tags            map[string]string `json:"tags,omitempty"`
+	LaunchedAt      time.Time         `json:"launched_at"`
+	StateChangedAt  time.Time         `json:"state_changed_at"`
+	TerminatedAt    *time.Time        `json:"terminated_at,omitempty"`
+}
+
+// Live reports whether the instance has not reached the end of its life.
+func (i Instance) Live() bool { return i.State != StateTerminated }
+
+// InstanceType is a size: the limits put on the container.
+type InstanceType struct {
+	Name     string  `json:"name"`
+	MemoryMB int64   `json:"memory_mb"`
+	CPUs     float64 `json:"cpus"`
+}
+
+// Instance types, scaled down so that a laptop holds a fleet of them.
+var instanceTypes = []InstanceType{
+	{"t3.nano", 64, 0.25},
+	{"t3.micro", 128, 0.5},
+	{"t3.small", 256, 1},
+	{"t3.medium", 512, 1},
+	{"t3.large", 1024, 2},
+}
+
+// DefaultInstanceType is used when a template names none.
+const DefaultInstanceType = "t3.micro"
+
+// LookupInstanceType finds a type by name.
+func LookupInstanceType(name string) (InstanceType, error) {
+	if name == "" {
+		name = DefaultInstanceType
+	}
+	for _, t := range instanceTypes {
+		if t.Name == name {
+			return t, nil
+		}
+	}
+	names := make([]string, len(instanceTypes))
+	for i, t := range instanceTypes {
+		names[i] = t.Name
+	}
+	return InstanceType{}, errdefs.Invalid("unknown instance type %q: use one of %s", name, strings.Join(names, ", "))
+}
+
+// InstanceTypes lists the known types, smallest first.
+func InstanceTypes() []InstanceType { return append([]InstanceType(nil), instanceTypes...) }
+
+// Zones a sandbox places instances in.
+var Zones = []string{"zone-a", "zone-b", "zone-c"}
+
+func validZone(z string) bool {
+	i := sort.SearchStrings(Zones, z)
+	return i < len(Zones) && Zones[i] == z
+}

@@ -1,0 +1,379 @@
+// Package emulator is the control plane of a sandbox: it wires the store,
+// the container runtime, the image catalog and the controllers together and
+// serves the API.
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cattle-dev/cattle/emulator/api"
+	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/images"
+	"github.com/cattle-dev/cattle/sandbox"
+	"github.com/cattle-dev/cattle/store"
+)
+
+// Options configure a daemon.
+type Options struct {
+	Sandbox  string
+	StateDir string
+	Timing   timing.Profile
+	Runtime  sandbox.Runtime
+	// BinaryPath is the static cattle binary the demo image is made from.
+	BinaryPath string
+	// APIAddr is where the HTTP API listens ("127.0.0.1:0" picks a port,
+	// and a restarted daemon takes the port it had before when it is free).
+	APIAddr string
+}
+
+// PIDFile is what the daemon writes into its state directory.
+type PIDFile struct {
+	PID    int    `json:"pid"`
+	API    string `json:"api"`
+	Socket string `json:"socket"`
+}
+
+// Daemon is a running sandbox.
+type Daemon struct {
+	opts    Options
+	paths   Paths
+	db      *store.DB
+	rt      sandbox.Runtime
+	info    sandbox.Info
+	compute *compute.Service
+	images  *images.Catalog
+	network string
+	started time.Time
+
+	servers  []*http.Server
+	apiAddr  string
+	cancel   context.CancelFunc
+	bg       sync.WaitGroup
+	done     chan struct{}
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// ErrAlreadyRunning is returned when the sandbox's daemon runs already.
+var ErrAlreadyRunning = errors.New("sandbox already running")
+
+const kindDaemon = "daemon"
+
+type daemonRecord struct {
+	APIAddr string `json:"api_addr"`
+}
+
+// Start brings a sandbox up: it opens the state, checks the engine, adopts
+// what survived a previous daemon, starts the controllers and the API.
+func Start(ctx context.Context, opts Options) (*Daemon, error) {
+	if err := ValidateSandboxName(opts.Sandbox); err != nil {
+		return nil, err
+	}
+	if opts.Timing.Name == "" {
+		opts.Timing = timing.Fast()
+	}
+	if opts.APIAddr == "" {
+		opts.APIAddr = "127.0.0.1:0"
+	}
+	paths := PathsIn(opts.StateDir)
+	if err := os.MkdirAll(paths.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the state directory: %w", err)
+	}
+	db, err := store.Open(paths.DB)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, alreadyRunning(opts.Sandbox, paths)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{opts: opts, paths: paths, db: db, rt: opts.Runtime, network: "cattle-" + opts.Sandbox,
+		started: time.Now(), done: make(chan struct{})}
+	if err := d.init(ctx); err != nil {
+		d.closeAll()
+		return nil, err
+	}
+	return d, nil
+}
+
+func alreadyRunning(name string, paths Paths) error {
+	if pf, err := ReadPIDFile(paths); err == nil {
+		return fmt.Errorf("%w: sandbox %s is already running (pid %d)", ErrAlreadyRunning, name, pf.PID)
+	}
+	return fmt.Errorf("%w: sandbox %s is already running (its state file %s is locked)", ErrAlreadyRunning, name, paths.DB)
+}
+
+// ReadPIDFile reads the daemon's pid file.
+func ReadPIDFile(paths Paths) (PIDFile, error) {
+	var pf PIDFile
+	b, err := os.ReadFile(paths.PID)
+	if err != nil {
+		return pf, err
+	}
+	return pf, json.Unmarshal(b, &pf)
+}
+
+func (d *Daemon) init(ctx context.Context) error {
+	info, err := d.rt.Info(ctx)
+	if err != nil {
+		return err
+	}
+	d.info = info
+	labels := map[string]string{sandbox.LabelSandbox: d.opts.Sandbox}
+	if err := d.rt.EnsureNetwork(ctx, d.network, labels); err != nil {
+		return fmt.Errorf("creating the sandbox network %s: %w", d.network, err)
+	}
+	d.images = images.NewCatalog(d.db, d.rt, d.opts.Sandbox, d.opts.BinaryPath)
+	if err := d.images.EnsureBuiltins(ctx); err != nil {
+		return err
+	}
+	d.compute = compute.New(compute.Config{
+		DB: d.db, Runtime: d.rt, Sandbox: d.opts.Sandbox, Network: d.network,
+		Images: d.images, Profile: d.opts.Timing,
+	})
+	if err := d.compute.Reconcile(ctx, true); err != nil {
+		return fmt.Errorf("adopting the sandbox's containers: %w", err)
+	}
+	bgctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	d.bg.Add(1)
+	go func() {
+		defer d.bg.Done()
+		d.compute.Run(bgctx, reconcileInterval(d.opts.Timing))
+	}()
+	return d.serve()
+}
+
+// reconcileInterval notices a dead container within the health check time,
+// and never later than a few seconds whatever the profile.
+func reconcileInterval(p timing.Profile) time.Duration {
+	return min(p.HealthInterval, 2*time.Second)
+}
+
+func (d *Daemon) serve() error {
+	handler := api.NewHandler(api.Backend{
+		Compute: d.compute, Images: d.images, DB: d.db,
+		Status: d.status, Shutdown: d.shutdownFromAPI,
+	})
+	_ = os.Remove(d.paths.Socket)
+	unixLn, err := net.Listen("unix", d.paths.Socket)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", d.paths.Socket, err)
+	}
+	if err := os.Chmod(d.paths.Socket, 0o600); err != nil {
+		unixLn.Close()
+		return err
+	}
+	tcpLn, err := d.listenTCP()
+	if err != nil {
+		unixLn.Close()
+		return err
+	}
+	d.apiAddr = tcpLn.Addr().String()
+	for _, ln := range []net.Listener{unixLn, tcpLn} {
+		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+		d.servers = append(d.servers, srv)
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				slog.Error("API server stopped", "err", err)
+			}
+		}()
+	}
+	pf, _ := json.Marshal(PIDFile{PID: os.Getpid(), API: d.apiAddr, Socket: d.paths.Socket})
+	return os.WriteFile(d.paths.PID, pf, 0o600)
+}
+
+// listenTCP listens on 127.0.0.1, on the port the sandbox had before if it
+// is free, so that addresses a user noted keep working after a restart.
+func (d *Daemon) listenTCP() (net.Listener, error) {
+	var rec daemonRecord
+	_ = d.db.View(func(tx *store.Tx) error {
+		_, err := tx.Get(kindDaemon, "api", &rec)
+		return err
+	})
+	host, port, err := net.SplitHostPort(d.opts.APIAddr)
+	if err != nil {
+		return nil, fmt.Errorf("API address %q: %w", d.opts.APIAddr, err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("API address %q is not on loopback: the API only listens on 127.0.0.1", d.opts.APIAddr)
+	}
+	if port == "0" && rec.APIAddr != "" {
+		if ln, err := net.Listen("tcp", rec.APIAddr); err == nil {
+			return ln, nil
+		}
+	}
+	ln, err := net.Listen("tcp", d.opts.APIAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w (choose another port)", d.opts.APIAddr, err)
+	}
+	rec.APIAddr = ln.Addr().String()
+	err = d.db.Update(func(tx *store.Tx) error {
+		_, err := tx.Put(kindDaemon, "api", rec)
+		return err
+	})
+	return ln, err
+}
+
+func (d *Daemon) status(ctx context.Context) (api.Status, error) {
+	counts := map[string]int{}
+	insts, err := d.compute.Instances(ctx)
+	if err != nil {
+		return api.Status{}, err
+	}
+	for _, i := range insts {
+		if i.Live() {
+			counts["instances"]++
+		}
+	}
+	tpls, err := d.compute.Templates(ctx)
+	if err != nil {
+		return api.Status{}, err
+	}
+	counts["templates"] = len(tpls)
+	imgs, err := d.images.List(ctx)
+	if err != nil {
+		return api.Status{}, err
+	}
+	counts["images"] = len(imgs)
+	return api.Status{
+		Sandbox: d.opts.Sandbox, PID: os.Getpid(), API: d.apiAddr, Socket: d.paths.Socket,
+		StateDir: d.paths.Dir, Network: d.network, Timing: d.opts.Timing.Name,
+		EngineVersion: d.info.Version, EngineHost: d.info.Host,
+		StartedAt: d.started.UTC().Format(time.RFC3339), Counts: counts,
+	}, nil
+}
+
+// Compute is the daemon's compute service (for in-process use).
+func (d *Daemon) Compute() *compute.Service { return d.compute }
+
+// APIAddr is the 127.0.0.1 address of the HTTP API.
+func (d *Daemon) APIAddr() string { return d.apiAddr }
+
+// Paths are the daemon's files.
+func (d *Daemon) Paths() Paths { return d.paths }
+
+// Client returns an API client bound to the daemon's socket.
+func (d *Daemon) Client() *api.Client { return api.NewClient(d.paths.Socket) }
+
+// Done is closed when the daemon has stopped.
+func (d *Daemon) Done() <-chan struct{} { return d.done }
+
+// Err is the error the daemon stopped with, once Done is closed.
+func (d *Daemon) Err() error { return d.stopErr }
+
+func (d *Daemon) shutdownFromAPI(purge bool) {
+	// Let the API answer before its listeners close.
+	time.Sleep(50 * time.Millisecond)
+	_ = d.Stop(context.Background(), StopOptions{Teardown: true, Purge: purge})
+}
+
+// StopOptions say how much a stop removes.
+type StopOptions struct {
+	// Teardown removes every container and network carrying the sandbox's
+	// label and records the instances as terminated.
+	Teardown bool
+	// Purge also removes the sandbox's images and its state directory.
+	Purge bool
+}
+
+// Stop stops the controllers and the API, and tears down what opts say.
+// Without Teardown the containers keep running, for the next daemon to adopt.
+func (d *Daemon) Stop(ctx context.Context, opts StopOptions) error {
+	d.stopOnce.Do(func() {
+		for _, srv := range d.servers {
+			sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			_ = srv.Shutdown(sctx)
+			cancel()
+		}
+		if d.cancel != nil {
+			d.cancel()
+		}
+		d.bg.Wait()
+		var errs []error
+		if opts.Teardown || opts.Purge {
+			errs = append(errs, d.teardown(ctx, opts.Purge))
+		}
+		d.closeAll()
+		_ = os.Remove(d.paths.Socket)
+		_ = os.Remove(d.paths.PID)
+		if opts.Purge {
+			errs = append(errs, os.RemoveAll(d.paths.Dir))
+		}
+		d.stopErr = errors.Join(errs...)
+		close(d.done)
+	})
+	<-d.done
+	return d.stopErr
+}
+
+func (d *Daemon) teardown(ctx context.Context, purge bool) error {
+	var errs []error
+	if d.compute != nil {
+		if insts, err := d.compute.Instances(ctx); err == nil {
+			var live []string
+			for _, i := range insts {
+				if i.Live() {
+					live = append(live, i.ID)
+				}
+			}
+			if len(live) > 0 {
+				_, err := d.compute.Terminate(ctx, live, "Client.UserInitiatedShutdown: the sandbox was taken down")
+				errs = append(errs, err)
+			}
+		}
+	}
+	errs = append(errs, Teardown(ctx, d.rt, d.opts.Sandbox, purge))
+	return errors.Join(errs...)
+}
+
+// Teardown removes every container and network carrying the sandbox's
+// label, and with purge its images too. It needs no daemon, so that
+// `cattle down` cleans up after one that died.
+func Teardown(ctx context.Context, rt sandbox.Runtime, sandboxName string, purge bool) error {
+	labels := map[string]string{sandbox.LabelSandbox: sandboxName}
+	var errs []error
+	cs, err := rt.List(ctx, labels)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := rt.Remove(ctx, c.ID, true); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	errs = append(errs, rt.RemoveNetworks(ctx, labels))
+	if purge {
+		imgs, err := rt.ListImages(ctx, labels)
+		errs = append(errs, err)
+		for _, img := range imgs {
+			errs = append(errs, rt.RemoveImage(ctx, img.ID))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (d *Daemon) closeAll() {
+	if d.db != nil {
+		_ = d.db.Close()
+	}
+}
+

@@ -1,0 +1,57 @@
+package emulator
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+)
+
+var sandboxName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+
+// DefaultSandbox is the sandbox used when none is named.
+const DefaultSandbox = "default"
+
+// ValidateSandboxName checks a sandbox name: it becomes part of container,
+// network and image names.
+func ValidateSandboxName(name string) error {
+	if !sandboxName.MatchString(name) {
+		return fmt.Errorf("sandbox name %q is not valid: use lowercase letters, digits, '-' and '_' (at most 40)", name)
+	}
+	return nil
+}
+
+// StateDir returns where a sandbox keeps its state:
+// $XDG_STATE_HOME/cattle/<sandbox>, or ~/.local/state/cattle/<sandbox>.
+func StateDir(sandbox string) (string, error) {
+	base := os.Getenv("XDG_STATE_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", errors.New("cannot find a state directory: set XDG_STATE_HOME or pass --state-dir")
+		}
+		base = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(base, "cattle", sandbox), nil
+}
+
+// Paths are the files of a sandbox's state directory.
+type Paths struct {
+	Dir    string
+	DB     string // the bbolt file
+	Socket string // the API's unix socket
+	PID    string // the daemon's pid file (JSON: pid and API address)
+	Log    string // the background daemon's output
+}
+
+// PathsIn returns the files of state directory dir.
+func PathsIn(dir string) Paths {
+	return Paths{
+		Dir:    dir,
+		DB:     filepath.Join(dir, "state.db"),
+		Socket: filepath.Join(dir, "cattle.sock"),
+		PID:    filepath.Join(dir, "daemon.json"),
+		Log:    filepath.Join(dir, "daemon.log"),
+	}
+}

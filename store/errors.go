@@ -1,0 +1,36 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrNotFound is wrapped by Get when the record does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict is wrapped by PutIf when the stored revision is not the expected one.
+	ErrConflict = errors.New("revision conflict")
+	// ErrLocked is wrapped by Open when another process (or another Open in
+	// this process) holds the state file.
+	ErrLocked = errors.New("state file is locked by another process")
+	// ErrNewerSchema is matched (errors.Is) by *SchemaError: the file was
+	// written by a newer cattle.
+	ErrNewerSchema = errors.New("state file schema is newer than this cattle")
+	// ErrTxDone is returned when a Tx is used after its Update/View returned.
+	ErrTxDone = errors.New("store: transaction used after its Update/View returned")
+)
+
+// SchemaError reports a state file written by a newer cattle. It matches
+// ErrNewerSchema with errors.Is.
+type SchemaError struct {
+	Path    string
+	Version uint64 // version recorded in the file
+}
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("state file %s has schema version %d, newer than this cattle (%d): upgrade cattle or use another --state-dir",
+		e.Path, e.Version, SchemaVersion)
+}
+
+// Is makes errors.Is(err, ErrNewerSchema) true.
+func (e *SchemaError) Is(target error) bool { return target == ErrNewerSchema }
