@@ -376,4 +376,3 @@ func (d *Daemon) closeAll() {
 		_ = d.db.Close()
 	}
 }
-

@@ -219,4 +219,3 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
-

@@ -1,0 +1,222 @@
+package compute
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/sandbox"
+	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
+	"github.com/cattle-dev/cattle/store"
+)
+
+type fakeImages struct{ rt *sandboxtest.Fake }
+
+func (f fakeImages) Resolve(ctx context.Context, ref string) (string, error) {
+	img, err := f.rt.InspectImage(ctx, ref)
+	if err != nil {
+		return "", errdefs.NotFound("image %q not found", ref)
+	}
+	return img.ID, nil
+}
+
+func newTestService(t *testing.T) (*Service, *sandboxtest.Fake) {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	rt := sandboxtest.New()
+	rt.AddImage("builtin/demo", nil)
+	rt.AddImage("other:v2", nil)
+	s := New(Config{DB: db, Runtime: rt, Sandbox: "unit", Network: "cattle-unit", Images: fakeImages{rt}, Profile: timing.Fast()})
+	return s, rt
+}
+
+func TestTemplateVersionsPinDigestAndResolveRoles(t *testing.T) {
+	s, rt := newTestService(t)
+	ctx := context.Background()
+	_, v1, err := s.CreateTemplate(ctx, "web", TemplateData{Image: "builtin/demo", Port: 8080, Env: map[string]string{"DEMO_VERSION": "v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo, _ := rt.InspectImage(ctx, "builtin/demo")
+	if v1.ImageDigest != demo.ID || v1.InstanceType != DefaultInstanceType {
+		t.Fatalf("version 1 = %+v, want digest %s and type %s", v1, demo.ID, DefaultInstanceType)
+	}
+	v2, err := s.CreateVersion(ctx, "web", "", TemplateData{Env: map[string]string{"DEMO_VERSION": "v2"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v2.Version != 2 || v2.Port != 8080 || v2.Env["DEMO_VERSION"] != "v2" || v2.ImageDigest != demo.ID {
+		t.Fatalf("version 2 should copy unset fields from $Latest: %+v", v2)
+	}
+	for ref, want := range map[string]int{"": 1, "$Default": 1, "$Latest": 2, "2": 2} {
+		v, err := s.ResolveVersion(ctx, "web", ref)
+		if err != nil || v.Version != want {
+			t.Errorf("ResolveVersion(%q) = %d, %v; want %d", ref, v.Version, err, want)
+		}
+	}
+	if _, err := s.SetDefaultVersion(ctx, "web", "2"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.ResolveVersion(ctx, "web", "$Default"); v.Version != 2 {
+		t.Fatalf("$Default after set-default = %d, want 2", v.Version)
+	}
+	if _, err := s.ResolveVersion(ctx, "web", "7"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Fatalf("version 7: %v, want not found", err)
+	}
+}
+
+func TestTemplateBadInputLeavesStateUnchanged(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		data TemplateData
+		want error
+	}{
+		{"web", TemplateData{Image: "nope:1"}, errdefs.ErrNotFound},
+		{"web", TemplateData{Image: "builtin/demo", InstanceType: "m5.huge"}, errdefs.ErrInvalid},
+		{"web", TemplateData{Image: "builtin/demo", Port: 70000}, errdefs.ErrInvalid},
+		{"web", TemplateData{}, errdefs.ErrInvalid},
+		{"bad name!", TemplateData{Image: "builtin/demo"}, errdefs.ErrInvalid},
+	}
+	for _, c := range cases {
+		if _, _, err := s.CreateTemplate(ctx, c.name, c.data); !errors.Is(err, c.want) {
+			t.Errorf("CreateTemplate(%q, %+v) = %v, want %v", c.name, c.data, err, c.want)
+		}
+	}
+	if ts, _ := s.Templates(ctx); len(ts) != 0 {
+		t.Fatalf("failed creates left templates behind: %+v", ts)
+	}
+	if _, _, err := s.CreateTemplate(ctx, "web", TemplateData{Image: "builtin/demo"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateTemplate(ctx, "web", TemplateData{Image: "builtin/demo"}); !errors.Is(err, errdefs.ErrConflict) {
+		t.Fatalf("duplicate template: %v, want conflict", err)
+	}
+}
+
+func TestRunInstancesSpreadsZonesAndLabelsContainers(t *testing.T) {
+	s, rt := newTestService(t)
+	ctx := context.Background()
+	if _, _, err := s.CreateTemplate(ctx, "web", TemplateData{Image: "builtin/demo", Port: 8080}); err != nil {
+		t.Fatal(err)
+	}
+	insts, err := s.RunInstances(ctx, RunRequest{Template: "web", Count: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zones := map[string]int{}
+	for _, i := range insts {
+		if i.State != StateRunning || i.StateCode != 16 || i.Address == "" || !instanceIDPattern.MatchString(i.ID) {
+			t.Errorf("instance %+v: want running with an address", i)
+		}
+		zones[i.Zone]++
+		c, err := rt.Inspect(ctx, i.ContainerID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Labels[sandbox.LabelSandbox] != "unit" || c.Labels[sandbox.LabelInstance] != i.ID || c.Labels[sandbox.LabelConfigHash] != i.ConfigHash {
+			t.Errorf("container labels %v do not name instance %s", c.Labels, i.ID)
+		}
+	}
+	if len(zones) != 3 {
+		t.Fatalf("3 instances should land in 3 zones, got %v", zones)
+	}
+}
+
+func TestTerminateIsAllOrNothingAndIdempotent(t *testing.T) {
+	s, rt := newTestService(t)
+	ctx := context.Background()
+	if _, _, err := s.CreateTemplate(ctx, "web", TemplateData{Image: "builtin/demo", Port: 8080}); err != nil {
+		t.Fatal(err)
+	}
+	insts, err := s.RunInstances(ctx, RunRequest{Template: "web", Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown := "i-00000000000000000"
+	if _, err := s.Terminate(ctx, []string{insts[0].ID, unknown}, ""); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Fatalf("terminate with an unknown id: %v, want not found", err)
+	}
+	if i, _ := s.Instance(ctx, insts[0].ID); i.State != StateRunning {
+		t.Fatalf("a failed terminate touched %s: %s", i.ID, i.State)
+	}
+	for range 2 {
+		out, err := s.Terminate(ctx, []string{insts[0].ID}, "")
+		if err != nil || out[0].State != StateTerminated {
+			t.Fatalf("terminate: %+v, %v", out, err)
+		}
+	}
+	if _, err := rt.Inspect(ctx, insts[0].ContainerID); !errors.Is(err, sandbox.ErrNotFound) {
+		t.Fatalf("the terminated instance's container is still there: %v", err)
+	}
+	if _, err := s.Terminate(ctx, []string{"web-1"}, ""); !errors.Is(err, errdefs.ErrInvalid) {
+		t.Fatalf("malformed id: %v, want invalid", err)
+	}
+}
+
+func TestReconcileFollowsTheEngine(t *testing.T) {
+	s, rt := newTestService(t)
+	ctx := context.Background()
+	if _, _, err := s.CreateTemplate(ctx, "web", TemplateData{Image: "builtin/demo", Port: 8080}); err != nil {
+		t.Fatal(err)
+	}
+	insts, err := s.RunInstances(ctx, RunRequest{Template: "web", Count: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.Delete(insts[0].ContainerID)
+	rt.SetState(insts[1].ContainerID, sandbox.StateExited, 137)
+	orphan, _ := rt.Create(ctx, sandbox.ContainerSpec{Image: "builtin/demo", Labels: map[string]string{
+		sandbox.LabelSandbox: "unit", sandbox.LabelRole: RoleInstance, sandbox.LabelInstance: "i-0123456789abcdef0"}})
+
+	if err := s.Reconcile(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{insts[0].ID: StateTerminated, insts[1].ID: StateStopped, insts[2].ID: StateRunning}
+	for id, st := range want {
+		if i, _ := s.Instance(ctx, id); i.State != st {
+			t.Errorf("%s: %s, want %s (%s)", id, i.State, st, i.StateReason)
+		}
+	}
+	if _, err := rt.Inspect(ctx, orphan); err != nil {
+		t.Fatalf("a plain reconcile must leave unowned containers for drift detection: %v", err)
+	}
+	if err := s.Reconcile(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Inspect(ctx, orphan); !errors.Is(err, sandbox.ErrNotFound) {
+		t.Fatalf("adopting should remove the container no instance owns: %v", err)
+	}
+	if all, _ := s.Instances(ctx); len(all) != 3 {
+		t.Fatalf("reconcile must never add instances: %d", len(all))
+	}
+}
+
+func TestReconcileTerminatesAnInterruptedLaunch(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	if _, _, err := s.CreateTemplate(ctx, "web", TemplateData{Image: "builtin/demo"}); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := s.ResolveVersion(ctx, "web", "")
+	itype, _ := LookupInstanceType(v.InstanceType)
+	pending, err := s.createPending(RunRequest{Template: "web", Count: 1}, v, itype)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.unmarkBusy(pending[0].ID) // as after a crash: nobody is launching it
+	if err := s.Reconcile(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if i, _ := s.Instance(ctx, pending[0].ID); i.State != StateTerminated || i.StateReason != ReasonLaunchInterrupted {
+		t.Fatalf("interrupted launch: %s (%s), want terminated", i.State, i.StateReason)
+	}
+}
