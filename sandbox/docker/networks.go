@@ -1,0 +1,68 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
+)
+
+// EnsureNetwork creates the named bridge network unless one of that name
+// exists already (whatever its labels).
+func (r *Runtime) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
+	if name == "" {
+		return fmt.Errorf("ensure network: the name is empty")
+	}
+	r.networkMu.Lock()
+	defer r.networkMu.Unlock()
+	exists, err := r.networkExists(ctx, name)
+	if err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	_, err = r.cli.NetworkCreate(ctx, name, client.NetworkCreateOptions{Driver: "bridge", Labels: labels})
+	if cerrdefs.IsConflict(err) || cerrdefs.IsAlreadyExists(err) {
+		return nil // made meanwhile by another process
+	}
+	return r.wrap("create network "+name, err)
+}
+
+// networkExists looks the name up exactly: the engine's name filter is a
+// pattern and inspecting by name also matches id prefixes.
+func (r *Runtime) networkExists(ctx context.Context, name string) (bool, error) {
+	f := client.Filters{}
+	f.Add("name", "^"+regexp.QuoteMeta(name)+"$")
+	res, err := r.cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+	if err != nil {
+		return false, r.wrap("look up network "+name, err)
+	}
+	for _, n := range res.Items {
+		if n.Name == name {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// RemoveNetworks removes every network carrying all the labels. Containers
+// must be removed first; a network that is already gone is skipped.
+func (r *Runtime) RemoveNetworks(ctx context.Context, labels map[string]string) error {
+	if len(labels) == 0 {
+		return fmt.Errorf("remove networks: no labels given: refusing to remove every network")
+	}
+	res, err := r.cli.NetworkList(ctx, client.NetworkListOptions{Filters: labelFilters(labels)})
+	if err != nil {
+		return r.wrap("list networks", err)
+	}
+	for _, n := range res.Items {
+		_, err := r.cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{})
+		if err = r.wrap("remove network "+n.Name, err); err != nil && !isNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}
