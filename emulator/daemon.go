@@ -362,7 +362,7 @@ func Teardown(ctx context.Context, rt sandbox.Runtime, sandboxName string, purge
 	wg.Wait()
 	errs = append(errs, rt.RemoveNetworks(ctx, labels))
 	if purge {
-		imgs, err := rt.ListImages(ctx, labels)
+		imgs, err := rt.ListImages(ctx, map[string]string{sandbox.LabelImageSandbox: sandboxName})
 		errs = append(errs, err)
 		for _, img := range imgs {
 			errs = append(errs, rt.RemoveImage(ctx, img.ID))

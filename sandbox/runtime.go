@@ -23,6 +23,10 @@ const (
 	LabelConfigHash = "dev.cattle.config-hash"
 	// LabelRole says what an object is for ("instance", "builtin-image", ...).
 	LabelRole = "dev.cattle.role"
+	// LabelImageSandbox names the sandbox that made an image. Images do not
+	// carry LabelSandbox: a container inherits its image's labels, and one
+	// a user runs by hand from a cattle image must not look like cattle's.
+	LabelImageSandbox = "dev.cattle.image-sandbox"
 )
 
 // ErrNotFound is returned (wrapped) when a container, image or network does
