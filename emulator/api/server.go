@@ -9,7 +9,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/errdefs"
 	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/sandbox"
@@ -19,6 +21,8 @@ import (
 // Backend is the control plane the server exposes.
 type Backend struct {
 	Compute  *compute.Service
+	Groups   *autoscaling.Service
+	LB       *elb.Service
 	Images   *images.Catalog
 	DB       *store.DB
 	Status   func(ctx context.Context) (Status, error)
@@ -43,6 +47,8 @@ func NewHandler(b Backend) http.Handler {
 	mux.HandleFunc("GET /v1/instances/{id}/logs", s.logs)
 	mux.HandleFunc("POST /v1/instances/terminate", s.terminate)
 	mux.HandleFunc("GET /v1/events", s.events)
+	s.loadBalancerRoutes(mux)
+	s.groupRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errdefs.NotFound("no API route %s %s", r.Method, r.URL.Path))
 	})
