@@ -112,6 +112,9 @@ func Run(ctx context.Context, args []string, s Streams) error {
 }
 
 func dispatch(ctx context.Context, cmd *command, env *Env, args []string, path string) error {
+	if len(cmd.subs) == 0 && cmd.run == nil {
+		return fmt.Errorf("%s is not available in this build yet", path)
+	}
 	if len(cmd.subs) > 0 {
 		// Global flags may stand before the subcommand.
 		rest, err := parseGlobals(env, args)
