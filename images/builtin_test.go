@@ -182,7 +182,7 @@ func TestDemoImageBuildsFromTheBinary(t *testing.T) {
 		`ENTRYPOINT ["/cattle", "demo-app"]`,
 		"EXPOSE 8080",
 		"ENV DEMO_VERSION=v1",
-		`LABEL dev.cattle.sandbox="ci-42" dev.cattle.role="builtin-image" dev.cattle.builtin-binary-sha256="` + sum + `"`,
+		`LABEL dev.cattle.image-sandbox="ci-42" dev.cattle.role="builtin-image" dev.cattle.builtin-binary-sha256="` + sum + `"`,
 	} {
 		if !strings.Contains(dockerfile, line+"\n") {
 			t.Errorf("Dockerfile lacks %q:\n%s", line, dockerfile)
