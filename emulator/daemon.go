@@ -17,6 +17,7 @@ import (
 
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/sandbox"
@@ -51,6 +52,7 @@ type Daemon struct {
 	rt      sandbox.Runtime
 	info    sandbox.Info
 	compute *compute.Service
+	lbs     *elb.Service
 	images  *images.Catalog
 	network string
 	started time.Time
@@ -143,6 +145,14 @@ func (d *Daemon) init(ctx context.Context) error {
 	if err := d.compute.Reconcile(ctx, true); err != nil {
 		return fmt.Errorf("adopting the sandbox's containers: %w", err)
 	}
+	d.lbs = elb.New(elb.Config{DB: d.db, Compute: d.compute, Profile: d.opts.Timing})
+	d.compute.SetHooks(compute.Hooks{
+		BeforeStop:   d.lbs.BeforeStop,
+		StateChanged: d.lbs.InstanceChanged,
+	})
+	if err := d.lbs.Start(ctx); err != nil {
+		return fmt.Errorf("starting the load balancers: %w", err)
+	}
 	bgctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	d.bg.Add(1)
@@ -161,7 +171,7 @@ func reconcileInterval(p timing.Profile) time.Duration {
 
 func (d *Daemon) serve() error {
 	handler := api.NewHandler(api.Backend{
-		Compute: d.compute, Images: d.images, DB: d.db,
+		Compute: d.compute, LB: d.lbs, Images: d.images, DB: d.db,
 		Status: d.status, Shutdown: d.shutdownFromAPI,
 	})
 	_ = os.Remove(d.paths.Socket)
@@ -300,6 +310,11 @@ func (d *Daemon) Stop(ctx context.Context, opts StopOptions) error {
 		}
 		d.bg.Wait()
 		var errs []error
+		defer func() {
+			if d.lbs != nil {
+				d.lbs.Close(context.Background())
+			}
+		}()
 		if opts.Teardown || opts.Purge {
 			errs = append(errs, d.teardown(ctx, opts.Purge))
 		}
@@ -365,7 +380,14 @@ func Teardown(ctx context.Context, rt sandbox.Runtime, sandboxName string, purge
 		imgs, err := rt.ListImages(ctx, map[string]string{sandbox.LabelImageSandbox: sandboxName})
 		errs = append(errs, err)
 		for _, img := range imgs {
-			errs = append(errs, rt.RemoveImage(ctx, img.ID))
+			err := rt.RemoveImage(ctx, img.ID)
+			if errors.Is(err, sandbox.ErrInUse) {
+				// A container cattle did not make runs from it: that
+				// container is the user's, and so the image stays.
+				slog.Warn("keeping an image a container outside the sandbox uses", "image", img.ID, "tags", img.Tags)
+				continue
+			}
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

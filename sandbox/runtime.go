@@ -33,6 +33,10 @@ const (
 // not exist. Test with errors.Is.
 var ErrNotFound = errors.New("not found")
 
+// ErrInUse is returned (wrapped) when an object cannot be removed because
+// something else uses it (an image with a container running from it).
+var ErrInUse = errors.New("in use")
+
 // ErrUnavailable is returned (wrapped) when the engine does not answer.
 var ErrUnavailable = errors.New("container engine unavailable")
 

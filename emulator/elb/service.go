@@ -1,6 +1,610 @@
-// Package elb is the control plane of the load balancers: their records in
-// the store, and the live data plane (package lb) they drive.
 package elb
 
-// Service manages load balancers.
-type Service struct{}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/lb"
+	"github.com/cattle-dev/cattle/store"
+)
+
+var lbName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]{0,31}$`)
+
+// Config is what a Service needs.
+type Config struct {
+	DB      *store.DB
+	Compute *compute.Service
+	Profile timing.Profile
+}
+
+// Service manages the load balancers of a sandbox.
+type Service struct {
+	db      *store.DB
+	compute *compute.Service
+	profile timing.Profile
+
+	mu   sync.Mutex
+	live map[string]*liveLB // by name
+}
+
+// liveLB is a load balancer's running data plane.
+type liveLB struct {
+	lb    *lb.LoadBalancer
+	group *lb.TargetGroup
+}
+
+// New returns a Service; Start brings up the recorded load balancers.
+func New(cfg Config) *Service {
+	return &Service{db: cfg.DB, compute: cfg.Compute, profile: cfg.Profile, live: map[string]*liveLB{}}
+}
+
+// Start brings up every recorded load balancer on its recorded port and
+// registers its targets again; after a daemon restart the listeners are
+// where they were.
+func (s *Service) Start(ctx context.Context) error {
+	var recs []LoadBalancer
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		recs, err = store.List[LoadBalancer](tx, kindLoadBalancer)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, rec := range recs {
+		if err := s.startLive(rec); err != nil {
+			errs = append(errs, fmt.Errorf("load balancer %s: %w", rec.Name, err))
+		}
+	}
+	for _, rec := range recs {
+		s.applyForwards(rec)
+		for _, id := range rec.Targets {
+			inst, err := s.compute.Instance(ctx, id)
+			if err != nil || inst.State != compute.StateRunning || inst.Address == "" {
+				continue
+			}
+			s.registerLive(rec, inst)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops every listener and health checker (the records stay).
+func (s *Service) Close(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name, l := range s.live {
+		_ = l.lb.Close(ctx)
+		l.group.Close()
+		delete(s.live, name)
+	}
+}
+
+func (s *Service) targetGroupConfig(rec LoadBalancer) lb.TargetGroupConfig {
+	hc := rec.HealthCheck
+	return lb.TargetGroupConfig{
+		Name: rec.Name,
+		HealthCheck: lb.HealthCheck{
+			Path: hc.Path, Matcher: hc.Matcher, Port: hc.Port,
+			Interval: time.Duration(hc.Interval), Timeout: time.Duration(hc.Timeout),
+			HealthyThreshold: hc.HealthyThreshold, UnhealthyThreshold: hc.UnhealthyThreshold,
+		},
+		DeregistrationDelay: time.Duration(rec.DeregistrationDelay),
+		SlowStart:           time.Duration(rec.SlowStart),
+		Algorithm:           lb.Algorithm(rec.Algorithm),
+	}
+}
+
+func (s *Service) startLive(rec LoadBalancer) error {
+	group, err := lb.NewTargetGroup(s.targetGroupConfig(rec))
+	if err != nil {
+		return errdefs.Invalid("%v", err)
+	}
+	l, err := lb.New(lb.Config{Name: rec.Name, Addr: rec.Address, Algorithm: lb.Algorithm(rec.Algorithm)}, lb.Forward{Group: group, Weight: 1})
+	if err == nil {
+		err = l.Start()
+	}
+	if err != nil {
+		group.Close()
+		return errdefs.Conflict("%v", err)
+	}
+	s.mu.Lock()
+	s.live[rec.Name] = &liveLB{lb: l, group: group}
+	s.mu.Unlock()
+	return nil
+}
+
+// withDefaults fills a new record from the timing profile.
+func (s *Service) withDefaults(req CreateRequest) (LoadBalancer, error) {
+	if !lbName.MatchString(req.Name) {
+		return LoadBalancer{}, errdefs.Invalid("load balancer name %q is not valid: use letters, digits and '-' (at most 32)", req.Name)
+	}
+	if req.Port < 0 || req.Port > 65535 {
+		return LoadBalancer{}, errdefs.Invalid("port %d is out of range: use 1-65535, or 0 for a free one", req.Port)
+	}
+	switch req.Algorithm {
+	case "":
+		req.Algorithm = string(lb.RoundRobin)
+	case string(lb.RoundRobin), string(lb.LeastOutstandingRequests):
+	default:
+		return LoadBalancer{}, errdefs.Invalid("unknown algorithm %q: use round_robin or least_outstanding_requests", req.Algorithm)
+	}
+	hc := req.HealthCheck
+	pathFromTemplate := hc.Path == ""
+	if hc.Path == "" {
+		hc.Path = "/"
+	} else if !strings.HasPrefix(hc.Path, "/") {
+		return LoadBalancer{}, errdefs.Invalid("health check path %q must start with /", hc.Path)
+	}
+	if hc.Matcher == "" {
+		hc.Matcher = "200"
+	}
+	if hc.Interval == 0 {
+		hc.Interval = Duration(s.profile.HealthInterval)
+	}
+	if hc.Timeout == 0 {
+		hc.Timeout = Duration(s.profile.HealthTimeout)
+	}
+	if hc.HealthyThreshold == 0 {
+		hc.HealthyThreshold = s.profile.HealthyThreshold
+	}
+	if hc.UnhealthyThreshold == 0 {
+		hc.UnhealthyThreshold = s.profile.UnhealthyThreshold
+	}
+	delay := Duration(s.profile.DeregistrationDelay)
+	if req.DeregistrationDelay != nil {
+		delay = *req.DeregistrationDelay
+		if delay < 0 || time.Duration(delay) > time.Hour {
+			return LoadBalancer{}, errdefs.Invalid("deregistration delay %s is out of range: use 0s-3600s", time.Duration(delay))
+		}
+	}
+	rec := LoadBalancer{
+		Name: req.Name, Address: "127.0.0.1:" + strconv.Itoa(req.Port), Port: req.Port, Algorithm: req.Algorithm,
+		HealthCheck: hc, DeregistrationDelay: delay, SlowStart: req.SlowStart,
+		Forwards: []Forward{{TargetGroup: req.Name, Weight: 1}}, Targets: []string{},
+		PathFromTemplate: pathFromTemplate, CreatedAt: time.Now().UTC(),
+	}
+	// Let the data plane check the rest (thresholds, matcher, timeouts).
+	if _, err := lb.NewTargetGroup(s.targetGroupConfig(rec)); err != nil {
+		return LoadBalancer{}, errdefs.Invalid("%v", err)
+	}
+	return rec, nil
+}
+
+// Create makes a load balancer and starts its listener.
+func (s *Service) Create(ctx context.Context, req CreateRequest) (LoadBalancer, error) {
+	rec, err := s.withDefaults(req)
+	if err != nil {
+		return rec, err
+	}
+	if _, err := s.Get(ctx, rec.Name); err == nil {
+		return rec, errdefs.Conflict("load balancer %q already exists: remove it with 'cattle lb rm %s' or choose another name", rec.Name, rec.Name)
+	}
+	if err := s.startLive(rec); err != nil {
+		return rec, err
+	}
+	s.mu.Lock()
+	l := s.live[rec.Name]
+	s.mu.Unlock()
+	rec.Address = l.lb.Addr()
+	_, port, _ := net.SplitHostPort(rec.Address)
+	rec.Port, _ = strconv.Atoi(port)
+	err = s.db.Update(func(tx *store.Tx) error {
+		if _, err := tx.PutIf(kindLoadBalancer, rec.Name, rec, 0); err != nil {
+			return err
+		}
+		_, err := tx.Append(store.Event{Kind: "lb.created", Resource: "lb/" + rec.Name,
+			Message: fmt.Sprintf("load balancer %s listening on http://%s (%s)", rec.Name, rec.Address, rec.Algorithm)})
+		return err
+	})
+	if err != nil {
+		s.closeLive(rec.Name)
+		return rec, err
+	}
+	return rec, nil
+}
+
+func (s *Service) closeLive(name string) {
+	s.mu.Lock()
+	l := s.live[name]
+	delete(s.live, name)
+	s.mu.Unlock()
+	if l != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = l.lb.Close(ctx)
+		l.group.Close()
+	}
+}
+
+// Delete drains and removes a load balancer.
+func (s *Service) Delete(ctx context.Context, name string) error {
+	rec, err := s.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	all, err := s.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, other := range all {
+		if other.Name == name {
+			continue
+		}
+		for _, f := range other.Forwards {
+			if f.TargetGroup == name && f.Weight > 0 {
+				return errdefs.Conflict("load balancer %s forwards to %s: change its forwards first ('cattle lb forward %s --to %s=100')", other.Name, name, other.Name, other.Name)
+			}
+		}
+	}
+	if l := s.liveLB(name); l != nil {
+		var chans []<-chan struct{}
+		for _, id := range rec.Targets {
+			chans = append(chans, l.group.Deregister(id))
+		}
+		waitAll(ctx, chans, time.Duration(rec.DeregistrationDelay)+time.Second)
+	}
+	s.closeLive(name)
+	return s.db.Update(func(tx *store.Tx) error {
+		if err := tx.Delete(kindLoadBalancer, name); err != nil {
+			return err
+		}
+		_, err := tx.Append(store.Event{Kind: "lb.deleted", Resource: "lb/" + name, Message: "load balancer " + name + " removed"})
+		return err
+	})
+}
+
+func waitAll(ctx context.Context, chans []<-chan struct{}, limit time.Duration) {
+	timeout := time.After(limit)
+	for _, ch := range chans {
+		select {
+		case <-ch:
+		case <-timeout:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (s *Service) liveLB(name string) *liveLB {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.live[name]
+}
+
+// Get returns a load balancer's record.
+func (s *Service) Get(ctx context.Context, name string) (LoadBalancer, error) {
+	var rec LoadBalancer
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		rec, err = store.Get[LoadBalancer](tx, kindLoadBalancer, name)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return rec, errdefs.NotFound("load balancer %q does not exist: create it with 'cattle lb create %s'", name, name)
+	}
+	return rec, err
+}
+
+// List returns every load balancer, by name.
+func (s *Service) List(ctx context.Context) ([]LoadBalancer, error) {
+	var out []LoadBalancer
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		out, err = store.List[LoadBalancer](tx, kindLoadBalancer)
+		return err
+	})
+	return out, err
+}
+
+// Check reports whether a load balancer exists.
+func (s *Service) Check(ctx context.Context, name string) error {
+	_, err := s.Get(ctx, name)
+	return err
+}
+
+// Targets returns the health of a load balancer's targets.
+func (s *Service) Targets(ctx context.Context, name string) ([]Target, error) {
+	if _, err := s.Get(ctx, name); err != nil {
+		return nil, err
+	}
+	l := s.liveLB(name)
+	if l == nil {
+		return []Target{}, nil
+	}
+	out := []Target{}
+	for _, h := range l.group.Health() {
+		out = append(out, Target{ID: h.ID, Address: h.Address, State: string(h.State), Reason: h.Reason, Description: h.Description, Since: h.Since})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// TargetState is an instance's target state in a load balancer ("" when it
+// is not registered there).
+func (s *Service) TargetState(name, instanceID string) string {
+	l := s.liveLB(name)
+	if l == nil {
+		return ""
+	}
+	for _, h := range l.group.Health() {
+		if h.ID == instanceID {
+			return string(h.State)
+		}
+	}
+	return ""
+}
+
+// Register makes running instances targets of a load balancer.
+func (s *Service) Register(ctx context.Context, name string, insts ...compute.Instance) error {
+	for _, inst := range insts {
+		if inst.State != compute.StateRunning || inst.Address == "" {
+			return errdefs.Conflict("instance %s is %s: only a running instance can be a target", inst.ID, inst.State)
+		}
+	}
+	var rec LoadBalancer
+	err := s.db.Update(func(tx *store.Tx) (err error) {
+		rec, err = store.Get[LoadBalancer](tx, kindLoadBalancer, name)
+		if err != nil {
+			return errdefs.NotFound("load balancer %q does not exist: create it with 'cattle lb create %s'", name, name)
+		}
+		for _, inst := range insts {
+			if slices.Contains(rec.Targets, inst.ID) {
+				continue
+			}
+			rec.Targets = append(rec.Targets, inst.ID)
+			if _, err := tx.Append(store.Event{Kind: "lb.register", Resource: "lb/" + name,
+				Message: fmt.Sprintf("%s registered with %s at %s", inst.ID, name, inst.Address),
+				Fields:  map[string]string{"instance": inst.ID}}); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Put(kindLoadBalancer, name, rec)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, inst := range insts {
+		s.registerLive(rec, inst)
+	}
+	return nil
+}
+
+// RegisterIDs registers instances by id.
+func (s *Service) RegisterIDs(ctx context.Context, name string, ids []string) error {
+	var insts []compute.Instance
+	for _, id := range ids {
+		inst, err := s.compute.Instance(ctx, id)
+		if err != nil {
+			return err
+		}
+		insts = append(insts, inst)
+	}
+	return s.Register(ctx, name, insts...)
+}
+
+func (s *Service) registerLive(rec LoadBalancer, inst compute.Instance) {
+	l := s.liveLB(rec.Name)
+	if l == nil {
+		return
+	}
+	if rec.PathFromTemplate {
+		s.adoptTemplatePath(rec, l, inst)
+	}
+	if err := l.group.Register(lb.Target{ID: inst.ID, Address: inst.Address}); err != nil {
+		slog.Warn("registering a target", "lb", rec.Name, "instance", inst.ID, "err", err)
+	}
+}
+
+// adoptTemplatePath checks targets on their launch template's health path
+// when the load balancer was given none, as a template's health check
+// describes how its instances are checked.
+func (s *Service) adoptTemplatePath(rec LoadBalancer, l *liveLB, inst compute.Instance) {
+	v, err := s.compute.ResolveVersion(context.Background(), inst.Template, strconv.Itoa(inst.TemplateVersion))
+	if err != nil || v.Health.Path == "" {
+		return
+	}
+	cfg := s.targetGroupConfig(rec)
+	if cfg.HealthCheck.Path == v.Health.Path {
+		return
+	}
+	cfg.HealthCheck.Path = v.Health.Path
+	if err := l.group.Update(cfg); err == nil {
+		rec.HealthCheck.Path = v.Health.Path
+		_ = s.db.Update(func(tx *store.Tx) error {
+			cur, err := store.Get[LoadBalancer](tx, kindLoadBalancer, rec.Name)
+			if err != nil {
+				return err
+			}
+			cur.HealthCheck.Path = v.Health.Path
+			_, err = tx.Put(kindLoadBalancer, rec.Name, cur)
+			return err
+		})
+	}
+}
+
+// Deregister takes instances out of a load balancer. With wait, it returns
+// once they have drained.
+func (s *Service) Deregister(ctx context.Context, name string, ids []string, wait bool) error {
+	rec, err := s.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !slices.Contains(rec.Targets, id) {
+			return errdefs.NotFound("instance %s is not a target of %s: see 'cattle lb targets %s'", id, name, name)
+		}
+	}
+	chans := s.deregister(name, ids)
+	if wait {
+		waitAll(ctx, chans, time.Duration(rec.DeregistrationDelay)+time.Second)
+	}
+	return nil
+}
+
+// deregister removes ids from a load balancer's record and starts draining them.
+func (s *Service) deregister(name string, ids []string) []<-chan struct{} {
+	err := s.db.Update(func(tx *store.Tx) error {
+		rec, err := store.Get[LoadBalancer](tx, kindLoadBalancer, name)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if i := slices.Index(rec.Targets, id); i >= 0 {
+				rec.Targets = slices.Delete(rec.Targets, i, i+1)
+				if _, err := tx.Append(store.Event{Kind: "lb.deregister", Resource: "lb/" + name,
+					Message: fmt.Sprintf("%s deregistered from %s: draining", id, name), Fields: map[string]string{"instance": id}}); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = tx.Put(kindLoadBalancer, name, rec)
+		return err
+	})
+	if err != nil {
+		slog.Warn("deregistering targets", "lb", name, "err", err)
+	}
+	l := s.liveLB(name)
+	if l == nil {
+		return nil
+	}
+	var chans []<-chan struct{}
+	for _, id := range ids {
+		chans = append(chans, l.group.Deregister(id))
+	}
+	return chans
+}
+
+// lbsOf returns the load balancers an instance is a target of.
+func (s *Service) lbsOf(id string) []LoadBalancer {
+	all, err := s.List(context.Background())
+	if err != nil {
+		return nil
+	}
+	var out []LoadBalancer
+	for _, rec := range all {
+		if slices.Contains(rec.Targets, id) {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// BeforeStop drains an instance from every load balancer it is in; compute
+// calls it before the instance's container stops, so that no request in
+// flight is cut off.
+func (s *Service) BeforeStop(ctx context.Context, inst compute.Instance) {
+	var chans []<-chan struct{}
+	longest := time.Duration(0)
+	for _, rec := range s.lbsOf(inst.ID) {
+		chans = append(chans, s.deregister(rec.Name, []string{inst.ID})...)
+		longest = max(longest, time.Duration(rec.DeregistrationDelay))
+	}
+	if len(chans) > 0 {
+		waitAll(ctx, chans, longest+time.Second)
+	}
+}
+
+// InstanceChanged takes an instance that stopped running out of its load
+// balancers (no wait: there is nothing left to drain).
+func (s *Service) InstanceChanged(inst compute.Instance) {
+	if inst.State == compute.StateRunning || inst.State == compute.StateShuttingDown || inst.State == compute.StatePending {
+		return
+	}
+	for _, rec := range s.lbsOf(inst.ID) {
+		s.deregister(rec.Name, []string{inst.ID})
+	}
+}
+
+// Stats returns a load balancer's counters.
+func (s *Service) Stats(ctx context.Context, name string) (Stats, error) {
+	if _, err := s.Get(ctx, name); err != nil {
+		return Stats{}, err
+	}
+	l := s.liveLB(name)
+	if l == nil {
+		return Stats{}, errdefs.Conflict("load balancer %s is not running", name)
+	}
+	st := l.lb.Stats()
+	out := Stats{Requests: st.Requests, Responses: st.Responses, Errors: st.Errors, ActiveConnections: st.ActiveConnections,
+		Latency: Latency{Count: st.Latency.Count, Mean: Duration(st.Latency.Mean()), P50: Duration(st.Latency.P50()),
+			P90: Duration(st.Latency.P90()), P99: Duration(st.Latency.P99())},
+		Targets: map[string]TargetStats{}}
+	for id, t := range st.Targets {
+		out.Targets[id] = TargetStats{Requests: t.Requests, Responses: t.Responses, Errors: t.Errors, Active: t.Active}
+	}
+	return out, nil
+}
+
+// SetForwards sets the weighted forwards of a load balancer: each names a
+// load balancer whose target group gets that share of the requests.
+func (s *Service) SetForwards(ctx context.Context, name string, fs []Forward) (LoadBalancer, error) {
+	if len(fs) == 0 {
+		return LoadBalancer{}, errdefs.Invalid("no forwards given: name at least one target group with --to NAME=WEIGHT")
+	}
+	total := 0
+	for _, f := range fs {
+		if f.Weight < 0 || f.Weight > 999 {
+			return LoadBalancer{}, errdefs.Invalid("weight %d for %s is out of range: use 0-999", f.Weight, f.TargetGroup)
+		}
+		if _, err := s.Get(ctx, f.TargetGroup); err != nil {
+			return LoadBalancer{}, err
+		}
+		total += f.Weight
+	}
+	if total == 0 {
+		return LoadBalancer{}, errdefs.Invalid("every weight is 0: at least one target group must get traffic")
+	}
+	var rec LoadBalancer
+	err := s.db.Update(func(tx *store.Tx) (err error) {
+		rec, err = store.Get[LoadBalancer](tx, kindLoadBalancer, name)
+		if err != nil {
+			return errdefs.NotFound("load balancer %q does not exist", name)
+		}
+		rec.Forwards = fs
+		if _, err := tx.Put(kindLoadBalancer, name, rec); err != nil {
+			return err
+		}
+		var parts []string
+		for _, f := range fs {
+			parts = append(parts, fmt.Sprintf("%s=%d", f.TargetGroup, f.Weight))
+		}
+		_, err = tx.Append(store.Event{Kind: "lb.forwards", Resource: "lb/" + name,
+			Message: fmt.Sprintf("load balancer %s forwards to %s", name, strings.Join(parts, ", "))})
+		return err
+	})
+	if err != nil {
+		return rec, err
+	}
+	s.applyForwards(rec)
+	return rec, nil
+}
+
+func (s *Service) applyForwards(rec LoadBalancer) {
+	l := s.liveLB(rec.Name)
+	if l == nil {
+		return
+	}
+	var fs []lb.Forward
+	for _, f := range rec.Forwards {
+		if g := s.liveLB(f.TargetGroup); g != nil {
+			fs = append(fs, lb.Forward{Group: g.group, Weight: f.Weight})
+		}
+	}
+	if len(fs) > 0 {
+		l.lb.SetForwards(fs...)
+	}
+}

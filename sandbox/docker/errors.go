@@ -56,6 +56,8 @@ func (r *Runtime) wrap(op string, err error) error {
 		return unavailable(r.host(), err)
 	case cerrdefs.IsNotFound(err):
 		return &engineError{msg: fmt.Sprintf("%s: %v", op, err), kind: sandbox.ErrNotFound, cause: err}
+	case cerrdefs.IsConflict(err):
+		return &engineError{msg: fmt.Sprintf("%s: %v", op, err), kind: sandbox.ErrInUse, cause: err}
 	default:
 		return fmt.Errorf("%s: %w", op, err)
 	}
