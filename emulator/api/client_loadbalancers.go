@@ -11,7 +11,9 @@ import (
 // CreateLoadBalancerRequest makes a load balancer.
 type CreateLoadBalancerRequest = elb.CreateRequest
 
-func lbPath(name string, rest string) string { return "/v1/loadbalancers/" + url.PathEscape(name) + rest }
+func lbPath(name string, rest string) string {
+	return "/v1/loadbalancers/" + url.PathEscape(name) + rest
+}
 
 // CreateLoadBalancer makes a load balancer and starts its listener.
 func (c *Client) CreateLoadBalancer(ctx context.Context, req CreateLoadBalancerRequest) (elb.LoadBalancer, error) {

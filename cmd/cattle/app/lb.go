@@ -149,7 +149,9 @@ func lbDeregister() *command {
 	var noWait bool
 	return &command{
 		name: "deregister", summary: "take instances out of a load balancer (they drain first)", usage: "lb deregister NAME ID... [--no-wait]",
-		flags: func(fs *pflag.FlagSet) { fs.BoolVar(&noWait, "no-wait", false, "return at once instead of after draining") },
+		flags: func(fs *pflag.FlagSet) {
+			fs.BoolVar(&noWait, "no-wait", false, "return at once instead of after draining")
+		},
 		run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) < 2 {
 				return usagef("lb deregister takes NAME and one or more instance IDs")
@@ -231,7 +233,9 @@ func lbForward() *command {
 		name: "forward", summary: "split traffic by weight between target groups (blue/green, canary)",
 		usage: "lb forward NAME --to GROUP=WEIGHT [--to GROUP=WEIGHT]...",
 		long:  "Each GROUP is the target group of a load balancer of that name; weights are 0-999.\nExample: cattle lb forward web --to web=90 --to web-green=10",
-		flags: func(fs *pflag.FlagSet) { fs.StringArrayVar(&to, "to", nil, "target group and weight, GROUP=WEIGHT (repeatable)") },
+		flags: func(fs *pflag.FlagSet) {
+			fs.StringArrayVar(&to, "to", nil, "target group and weight, GROUP=WEIGHT (repeatable)")
+		},
 		run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 || len(to) == 0 {
 				return usagef("lb forward takes NAME and --to GROUP=WEIGHT: cattle lb forward web --to web=90 --to green=10")
