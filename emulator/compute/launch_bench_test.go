@@ -1,0 +1,98 @@
+package compute_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cattle-dev/cattle/emulator/api"
+	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/emulatortest"
+	"github.com/cattle-dev/cattle/sandbox"
+)
+
+// waitHealthy polls /healthz on a loopback address until it answers 200.
+func waitHealthy(tb testing.TB, addr string) {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := client.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tb.Fatalf("%s/healthz never answered", addr)
+}
+
+func median(ds []time.Duration) time.Duration {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[len(ds)/2]
+}
+
+// TestIntegrationBenchLaunch measures launching an instance of builtin/demo
+// until its /healthz answers, against `docker run -d` of the same image
+// until it answers, in one run, and prints the ratio. It runs with
+// CATTLE_BENCH=1 (make bench); it asserts no timing.
+func TestIntegrationBenchLaunch(t *testing.T) {
+	if os.Getenv("CATTLE_BENCH") == "" {
+		t.Skip("benchmark: run with CATTLE_BENCH=1 (make bench)")
+	}
+	s := emulatortest.Start(t)
+	ctx := context.Background()
+	if _, err := s.Client.CreateTemplate(ctx, api.CreateTemplateRequest{Name: "web", TemplateData: compute.TemplateData{Image: "builtin/demo", Port: 8080}}); err != nil {
+		t.Fatal(err)
+	}
+	imgs, err := s.Client.Images(ctx)
+	if err != nil || len(imgs) == 0 {
+		t.Fatalf("images: %v", err)
+	}
+	image := imgs[0].Digest
+	const rounds = 7
+	var cattle, docker []time.Duration
+	for i := range rounds {
+		// Alternate, so that a slow moment of the engine hits both.
+		start := time.Now()
+		insts, err := s.Client.RunInstances(ctx, api.RunInstancesRequest{Template: "web"})
+		if err != nil || insts[0].State != compute.StateRunning {
+			t.Fatalf("run: %v %+v", err, insts)
+		}
+		waitHealthy(t, insts[0].Address)
+		cattle = append(cattle, time.Since(start))
+
+		start = time.Now()
+		out, err := exec.Command("docker", "run", "-d", "--label", sandbox.LabelSandbox+"="+s.Name,
+			"-p", "127.0.0.1::8080", image).Output()
+		if err != nil {
+			t.Fatalf("docker run: %v", err)
+		}
+		id := strings.TrimSpace(string(out))
+		c, err := s.Runtime.Inspect(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitHealthy(t, "127.0.0.1:"+itoa(c.HostPort))
+		docker = append(docker, time.Since(start))
+		_ = s.Runtime.Remove(ctx, id, true)
+		if _, err := s.Client.Terminate(ctx, insts[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("round %d: cattle %s, docker run %s", i+1, cattle[i].Round(time.Millisecond), docker[i].Round(time.Millisecond))
+	}
+	mc, md := median(cattle), median(docker)
+	t.Logf("launch until /healthz answers, median of %d: cattle %s, docker run -d %s, ratio %.2fx (target <= 1.3x)",
+		rounds, mc.Round(time.Millisecond), md.Round(time.Millisecond), float64(mc)/float64(md))
+}
+
+func itoa(n int) string {
+	return strconv.Itoa(n)
+}
