@@ -1,6 +1,244 @@
 // Package autoscaling keeps groups of instances at capacity and replaces
-// them by instance refresh.
+// them by instance refresh, with AWS's rules: min/max/desired, zones kept
+// balanced, health replacement, the default termination order, and the
+// instance refresh status machine with checkpoints, bake time and rollback.
+//
+// It is a level-triggered controller: each pass compares what the store
+// says a group should be with the instances compute records for it, and
+// starts at most one activity (terminate some instances, launch some) per
+// group. Every decision a refresh makes is written to the store before it
+// acts, and every instance a refresh launches carries the refresh's id as
+// a tag, so a daemon killed at any point carries on where it was.
 package autoscaling
 
-// Service manages auto scaling groups.
-type Service struct{}
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/store"
+)
+
+// Config is what a Service needs.
+type Config struct {
+	DB      *store.DB
+	Compute *compute.Service
+	// LB is the load balancers' control plane; nil means groups cannot
+	// have a load balancer.
+	LB      LoadBalancing
+	Profile timing.Profile
+	Clock   Clock // RealClock when nil
+}
+
+// Service manages auto scaling groups and their instance refreshes.
+type Service struct {
+	db      *store.DB
+	compute *compute.Service
+	lb      LoadBalancing
+	profile timing.Profile
+	clock   Clock
+	// started is when this Service was made: a new instance's time to
+	// become healthy never runs out before the daemon had a fair look at it.
+	started time.Time
+	notify  chan struct{}
+
+	mu      sync.Mutex
+	busy    map[string]bool      // groups with an activity in flight
+	backoff map[string]backoffAt // groups whose launches failed lately
+	wg      sync.WaitGroup       // activities in flight
+}
+
+type backoffAt struct {
+	failures int
+	until    time.Time
+}
+
+// watchInterval is how often a pass looks again while something waits on
+// the load balancer's view of an instance's health (which nobody pushes).
+const watchInterval = 100 * time.Millisecond
+
+// New returns a Service. Run starts its reconcile loop.
+func New(cfg Config) *Service {
+	clock := cfg.Clock
+	if clock == nil {
+		clock = RealClock()
+	}
+	return &Service{
+		db: cfg.DB, compute: cfg.Compute, lb: cfg.LB, profile: cfg.Profile, clock: clock,
+		started: clock.Now(), notify: make(chan struct{}, 1),
+		busy: map[string]bool{}, backoff: map[string]backoffAt{},
+	}
+}
+
+// Notify asks for a reconcile pass soon; it never blocks. Wire it to
+// compute's StateChanged hook so a dead instance is replaced at once.
+func (s *Service) Notify() {
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+// Run reconciles until ctx ends, then waits for the activities in flight.
+// It first announces the refreshes a previous daemon left unfinished; the
+// passes then carry them on from their stored state. Start it after
+// compute's adopting Reconcile, so that launches and terminations a crash
+// interrupted are settled first.
+func (s *Service) Run(ctx context.Context) {
+	defer s.wg.Wait()
+	s.announceResumed()
+	idle := min(s.profile.HealthInterval, 2*time.Second)
+	if idle <= 0 {
+		idle = time.Second
+	}
+	for {
+		res := s.reconcileOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if res.acted {
+			continue // a state change may allow the next step at once
+		}
+		wait := idle
+		if res.watch {
+			wait = watchInterval
+		}
+		if !res.wake.IsZero() {
+			wait = min(wait, max(0, res.wake.Sub(s.clock.Now())))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.notify:
+		case <-s.clock.After(wait):
+		}
+	}
+}
+
+// passResult is what a pass learned about when to look again.
+type passResult struct {
+	acted bool      // it wrote state or started an activity
+	wake  time.Time // a timed condition comes due then (zero: none)
+	watch bool      // something waits on target health
+}
+
+func (r *passResult) merge(o passResult) {
+	r.acted = r.acted || o.acted
+	r.watch = r.watch || o.watch
+	r.wakeAt(o.wake)
+}
+
+func (r *passResult) wakeAt(t time.Time) {
+	if !t.IsZero() && (r.wake.IsZero() || t.Before(r.wake)) {
+		r.wake = t
+	}
+}
+
+// reconcileOnce makes one pass over every group that has no activity in
+// flight: it decides the next step from the stored state and starts it.
+func (s *Service) reconcileOnce(ctx context.Context) passResult {
+	var res passResult
+	groups, active, err := s.loadState()
+	if err != nil {
+		slog.Warn("autoscaling: reading groups", "err", err)
+		return res
+	}
+	insts, err := s.compute.Instances(ctx)
+	if err != nil {
+		slog.Warn("autoscaling: listing instances", "err", err)
+		return res
+	}
+	now := s.clock.Now()
+	for _, g := range groups {
+		if s.isBusy(g.Name) {
+			continue
+		}
+		v := s.viewOf(g, insts)
+		var p plan
+		var out passResult
+		var err error
+		switch r, ok := active[g.Name]; {
+		case g.Status == StatusDeleting:
+			p, out, err = s.deletePass(v)
+		case ok:
+			p, out, err = s.refreshPass(ctx, v, r, now)
+		default:
+			p, out, err = s.capacityPass(ctx, v, now)
+		}
+		if err != nil && ctx.Err() == nil {
+			slog.Warn("autoscaling: reconciling group", "group", g.Name, "err", err)
+		}
+		res.merge(out)
+		if !p.empty() {
+			res.acted = true
+			s.start(ctx, p)
+		}
+	}
+	return res
+}
+
+// loadState reads every group and the active refresh of each.
+func (s *Service) loadState() ([]Group, map[string]Refresh, error) {
+	var groups []Group
+	active := map[string]Refresh{}
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		if groups, err = store.List[Group](tx, kindGroup); err != nil {
+			return err
+		}
+		rs, err := listRefreshes(tx)
+		for _, r := range rs {
+			if !Done(r.Status) {
+				active[r.Group] = r
+			}
+		}
+		return err
+	})
+	return groups, active, err
+}
+
+func (s *Service) isBusy(group string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.busy[group]
+}
+
+// start runs a plan in the background; the group takes no other step
+// until it is done.
+func (s *Service) start(ctx context.Context, p plan) {
+	s.mu.Lock()
+	s.busy[p.group.Name] = true
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer func() {
+			s.mu.Lock()
+			delete(s.busy, p.group.Name)
+			s.mu.Unlock()
+			s.Notify()
+		}()
+		s.execute(ctx, p)
+	}()
+}
+
+// waitIdle waits until no activity is in flight (for tests).
+func (s *Service) waitIdle() { s.wg.Wait() }
+
+func (s *Service) announceResumed() {
+	_, active, err := s.loadState()
+	if err != nil {
+		return
+	}
+	for _, r := range active {
+		msg := "refresh " + r.ID + " on group " + r.Group + " resumed after a daemon restart: " + r.Status + ", " +
+			itoa(r.PercentComplete) + "% complete"
+		_ = s.db.Update(func(tx *store.Tx) error {
+			_, err := tx.Append(s.refreshEvent("refresh.resumed", r, msg))
+			return err
+		})
+	}
+}
