@@ -13,6 +13,7 @@ package autoscaling
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -168,7 +169,7 @@ func (s *Service) reconcileOnce(ctx context.Context) passResult {
 		default:
 			p, out, err = s.capacityPass(ctx, v, now)
 		}
-		if err != nil && ctx.Err() == nil {
+		if err != nil && ctx.Err() == nil && !errors.Is(err, store.ErrConflict) {
 			slog.Warn("autoscaling: reconciling group", "group", g.Name, "err", err)
 		}
 		res.merge(out)
