@@ -1,0 +1,238 @@
+package lb
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cattle-dev/cattle/internal/testutil"
+)
+
+// Performance target of the load balancer against nginx on the same
+// backends, with the same load tool, in the same run.
+const (
+	minThroughputRatio = 0.9 // cattle req/s >= 0.9 x nginx
+	maxP99Ratio        = 1.2 // cattle p99 <= 1.2 x nginx
+)
+
+// TestIntegrationBenchVsNginx puts three `cattle demo-app` processes behind
+// cattle's load balancer and behind nginx, drives both with wrk (or a Go
+// closed loop when wrk is missing) and compares throughput and p99.
+// It runs only with CATTLE_BENCH=1: it takes about a minute and wants a
+// quiet machine; each side's best round counts, as other work on the
+// machine only ever slows a round down.
+func TestIntegrationBenchVsNginx(t *testing.T) {
+	testutil.SkipIfShort(t)
+	if os.Getenv("CATTLE_BENCH") != "1" {
+		t.Skip("benchmark: set CATTLE_BENCH=1 to compare the load balancer with nginx")
+	}
+	nginx, err := lookPath("nginx")
+	if err != nil {
+		t.Skipf("benchmark against nginx: %v; install it with apt-get install nginx", err)
+	}
+	const (
+		conns    = 32
+		duration = 5 * time.Second
+		rounds   = 5
+	)
+	bin := testutil.CattleBinary(t)
+	backends := make([]string, 3)
+	for i := range backends {
+		backends[i] = startDemoApp(t, bin, fmt.Sprintf("i-bench-%d", i))
+	}
+
+	g := newGroup(t, TargetGroupConfig{Name: "bench", HealthCheck: HealthCheck{Path: "/healthz"}})
+	for i, addr := range backends {
+		if err := g.Register(Target{ID: fmt.Sprintf("i-bench-%d", i), Address: addr}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitState(t, g, StateHealthy, "i-bench-0", "i-bench-1", "i-bench-2")
+	l := startLB(t, Config{Name: "bench"}, Forward{Group: g})
+	nginxAddr := startNginx(t, nginx, backends)
+
+	tool := pickLoadTool()
+	urls := map[string]string{"cattle": "http://" + l.Addr() + "/", "nginx": "http://" + nginxAddr + "/"}
+	ctx := context.Background()
+	for name, url := range urls { // warm up connections and caches
+		if _, err := tool.run(ctx, url, conns, time.Second); err != nil {
+			t.Fatalf("warming up %s: %v", name, err)
+		}
+	}
+	// Alternate the two so drift in the machine's load hits both alike;
+	// keep each one's best round.
+	best := map[string]loadRun{}
+	for round := range rounds {
+		for _, name := range []string{"nginx", "cattle"} {
+			r, err := tool.run(ctx, urls[name], conns, duration)
+			if err != nil {
+				t.Fatalf("%s round %d: %v", name, round+1, err)
+			}
+			t.Logf("round %d %-6s %s", round+1, name, r)
+			if r.failures > 0 {
+				t.Errorf("%s: %d requests failed under load", name, r.failures)
+			}
+			if b, ok := best[name]; !ok || r.throughput > b.throughput {
+				best[name] = r
+			}
+		}
+	}
+	c, n := best["cattle"], best["nginx"]
+	tpRatio := c.throughput / n.throughput
+	p99Ratio := float64(c.p99) / float64(n.p99)
+	loadavg, _ := os.ReadFile("/proc/loadavg") // other work on the machine skews both
+	report := fmt.Sprintf("load balancer benchmark (%s, %d connections, %s, best of %d rounds, GOMAXPROCS=%d, load average %s):\n"+
+		"  nginx   %s\n  cattle  %s\n  cattle/nginx: throughput %.2fx (target >= %.1fx), p99 %.2fx (target <= %.1fx)",
+		tool.name(), conns, duration, rounds, runtimeProcs(), strings.Join(strings.Fields(string(loadavg))[:min(3, len(strings.Fields(string(loadavg))))], " "),
+		n, c, tpRatio, minThroughputRatio, p99Ratio, maxP99Ratio)
+	t.Log(report)
+	fmt.Println(report)
+	// Timings are noisy here: the ratios are printed, never asserted.
+	if tpRatio < minThroughputRatio || p99Ratio > maxP99Ratio {
+		fmt.Printf("  below target: throughput %.2fx nginx (target >= %.1fx), p99 %.2fx (target <= %.1fx)\n",
+			tpRatio, minThroughputRatio, p99Ratio, maxP99Ratio)
+	}
+}
+
+// freeAddr returns a 127.0.0.1 address with a port that was free a moment
+// ago, for a child process to listen on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startDemoApp runs `cattle demo-app` as a child process and waits until
+// its /healthz answers.
+func startDemoApp(t *testing.T, bin, id string) string {
+	t.Helper()
+	addr := freeAddr(t)
+	logPath := filepath.Join(t.TempDir(), id+".log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "demo-app", "--listen", addr)
+	cmd.Env = append(os.Environ(), "CATTLE_INSTANCE_ID="+id)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s demo-app: %v", bin, err)
+	}
+	t.Cleanup(func() { stopProcess(cmd); logf.Close() })
+	waitHTTP(t, "http://"+addr+"/healthz", func() string {
+		b, _ := os.ReadFile(logPath)
+		return string(b)
+	})
+	return addr
+}
+
+// startNginx runs nginx in the foreground with a config of its own in a
+// temporary folder (pid, logs, temp files there too), so it touches
+// nothing under /etc/nginx or /var.
+func startNginx(t *testing.T, nginx string, backends []string) string {
+	t.Helper()
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	conf := nginxConfig(dir, addr, backends, nginxModules(nginx))
+	confPath := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errLog := filepath.Join(dir, "error.log")
+	cmd := exec.Command(nginx, "-p", dir, "-c", confPath, "-e", errLog)
+	out, err := os.Create(filepath.Join(dir, "stdout.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting nginx: %v", err)
+	}
+	t.Cleanup(func() { stopProcess(cmd); out.Close() })
+	waitHTTP(t, "http://"+addr+"/", func() string {
+		a, _ := os.ReadFile(errLog)
+		b, _ := os.ReadFile(out.Name())
+		return string(a) + string(b) + "\nconfig:\n" + conf
+	})
+	return addr
+}
+
+// nginxModules tells which optional temp-path directives this nginx knows:
+// naming one whose module was left out of the build is a fatal error.
+func nginxModules(nginx string) map[string]bool {
+	out, _ := exec.Command(nginx, "-V").CombinedOutput()
+	has := map[string]bool{}
+	for _, m := range []string{"fastcgi", "uwsgi", "scgi"} {
+		has[m] = !strings.Contains(string(out), "--without-http_"+m+"_module")
+	}
+	return has
+}
+
+func nginxConfig(dir, addr string, backends []string, modules map[string]bool) string {
+	var b strings.Builder
+	if os.Geteuid() == 0 {
+		b.WriteString("user root;\n") // workers can then use the root-owned temp folder
+	}
+	fmt.Fprintf(&b, "worker_processes auto;\ndaemon off;\npid %s/nginx.pid;\nerror_log %s/error.log warn;\n", dir, dir)
+	b.WriteString("events { worker_connections 4096; }\nhttp {\n  access_log off;\n")
+	fmt.Fprintf(&b, "  client_body_temp_path %s/body;\n  proxy_temp_path %s/proxy;\n", dir, dir)
+	for _, m := range []string{"fastcgi", "uwsgi", "scgi"} {
+		if modules[m] {
+			fmt.Fprintf(&b, "  %s_temp_path %s/%s;\n", m, dir, m)
+		}
+	}
+	b.WriteString("  upstream backends {\n")
+	for _, be := range backends {
+		fmt.Fprintf(&b, "    server %s;\n", be)
+	}
+	b.WriteString("    keepalive 64;\n  }\n")
+	fmt.Fprintf(&b, "  server {\n    listen %s;\n    location / {\n", addr)
+	b.WriteString("      proxy_pass http://backends;\n      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n")
+	b.WriteString("    }\n  }\n}\n")
+	return b.String()
+}
+
+// waitHTTP polls url until it answers 200; on failure it shows logs().
+func waitHTTP(t *testing.T, url string, logs func() string) {
+	t.Helper()
+	c := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := c.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not answer 200 within 30s (last error %v); logs:\n%s", url, err, logs())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stopProcess asks a child to stop (SIGTERM), then kills it if it lingers.
+func stopProcess(cmd *exec.Cmd) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}

@@ -1,0 +1,49 @@
+// Package lb is cattle's load balancer data plane: listeners that proxy HTTP
+// to target groups, health checks, draining and metrics. It knows nothing of
+// the rest of cattle: the control plane creates target groups and load
+// balancers and pushes target lists into them with Register and Deregister.
+//
+// The rules follow an AWS Application Load Balancer:
+//
+//   - A newly registered target is "initial" and gets no traffic until it has
+//     passed HealthyThreshold consecutive checks. Its first check runs at once.
+//   - Traffic goes to healthy targets only. Fail open: when no target is
+//     healthy but some are "unhealthy", the group routes to all the unhealthy
+//     ones (a check that is wrong should not take a whole service down).
+//     Targets still in "initial" never get traffic, not even when failing
+//     open: if a group holds only initial targets, requests get 503.
+//   - Deregister stops new requests at once (no request is handed to a target
+//     after Deregister has returned), lets requests in flight finish, and
+//     reports "unused" when they have, or when DeregistrationDelay is over.
+//   - The load balancer does not retry a failed request on another target, as
+//     an ALB does not: 502 when the target refuses or resets the connection,
+//     504 when it does not answer within TargetTimeout, 503 when the group has
+//     no target to route to.
+//   - Algorithms round_robin and least_outstanding_requests; slow start ramps a
+//     newly healthy target's share linearly (not with least outstanding
+//     requests, as in AWS); weighted forwarding spreads requests across groups.
+//
+// Every response that a target served, or that failed on a target, carries
+// the header X-Cattle-Target naming the target id.
+//
+// The proxy is a small HTTP/1.1 engine of its own rather than net/http's
+// server and ReverseProxy: each client connection is served on one
+// goroutine that also does the target I/O over pooled keep-alive
+// connections, with no goroutine hand-offs and no allocation per request.
+// That is what brings it within reach of nginx (see the benchmark in
+// bench_integration_test.go); net/http measured at less than half. It
+// speaks HTTP/1.1 and 1.0 on both sides (no HTTP/2, no TLS: cattle listens
+// on loopback), keep-alive and pipelining, chunked bodies both ways,
+// Expect: 100-continue (answered by the load balancer), protocol upgrades
+// (WebSocket) as a tunnel, and X-Forwarded-For/-Proto/-Port as an ALB.
+// Chunked trailers and interim 1xx responses from targets are dropped.
+// A request without a body that fails on a reused keep-alive connection
+// (the target closed it while idle) is sent again on a new connection: it
+// never reached the application, so this is not an ALB-style retry.
+//
+// Timeouts: a client gets IdleTimeout between requests and 10s to send a
+// request head; body reads and writes must progress within IdleTimeout.
+// A client that hangs up while its request waits on a target is noticed
+// (after 20ms; faster requests are not watched) and the target connection
+// is closed, so the target sees its request cancelled.
+package lb
