@@ -3,6 +3,8 @@ package testutil
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,18 +34,31 @@ func RepoRoot(t testing.TB) string {
 func CattleBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "cattle-test-bin-")
+		// One folder for every test process of this checkout, so that runs
+		// leave no trail of binaries; each process builds to a temporary
+		// name and renames it into place, which is atomic.
+		sum := sha256.Sum256([]byte(RepoRoot(t)))
+		dir := filepath.Join(os.TempDir(), "cattle-test-bin-"+hex.EncodeToString(sum[:6]))
+		if buildErr = os.MkdirAll(dir, 0o755); buildErr != nil {
+			return
+		}
+		tmp, err := os.CreateTemp(dir, "cattle-*.tmp")
 		if err != nil {
 			buildErr = err
 			return
 		}
-		buildPath = filepath.Join(dir, "cattle")
+		tmp.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", buildPath, "./cmd/cattle")
+		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", tmp.Name(), "./cmd/cattle")
 		cmd.Dir = RepoRoot(t)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		buildOut, buildErr = cmd.CombinedOutput()
+		if buildOut, buildErr = cmd.CombinedOutput(); buildErr != nil {
+			os.Remove(tmp.Name())
+			return
+		}
+		buildPath = filepath.Join(dir, "cattle")
+		buildErr = os.Rename(tmp.Name(), buildPath)
 	})
 	if buildErr != nil {
 		t.Fatalf("building cattle: %v\n%s", buildErr, buildOut)
