@@ -347,8 +347,13 @@ func (s *Service) TargetState(name, instanceID string) string {
 	return ""
 }
 
-// Register makes running instances targets of a load balancer.
-func (s *Service) Register(ctx context.Context, name string, insts ...compute.Instance) error {
+// Register makes a running instance a target of a load balancer (idempotent).
+func (s *Service) Register(ctx context.Context, name string, inst compute.Instance) error {
+	return s.RegisterInstances(ctx, name, inst)
+}
+
+// RegisterInstances makes running instances targets of a load balancer.
+func (s *Service) RegisterInstances(ctx context.Context, name string, insts ...compute.Instance) error {
 	for _, inst := range insts {
 		if inst.State != compute.StateRunning || inst.Address == "" {
 			return errdefs.Conflict("instance %s is %s: only a running instance can be a target", inst.ID, inst.State)
@@ -393,7 +398,7 @@ func (s *Service) RegisterIDs(ctx context.Context, name string, ids []string) er
 		}
 		insts = append(insts, inst)
 	}
-	return s.Register(ctx, name, insts...)
+	return s.RegisterInstances(ctx, name, insts...)
 }
 
 func (s *Service) registerLive(rec LoadBalancer, inst compute.Instance) {
