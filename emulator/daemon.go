@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/api"
+	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/timing"
@@ -53,6 +54,7 @@ type Daemon struct {
 	info    sandbox.Info
 	compute *compute.Service
 	lbs     *elb.Service
+	groups  *autoscaling.Service
 	images  *images.Catalog
 	network string
 	started time.Time
@@ -146,19 +148,27 @@ func (d *Daemon) init(ctx context.Context) error {
 		return fmt.Errorf("adopting the sandbox's containers: %w", err)
 	}
 	d.lbs = elb.New(elb.Config{DB: d.db, Compute: d.compute, Profile: d.opts.Timing})
+	d.groups = autoscaling.New(autoscaling.Config{DB: d.db, Compute: d.compute, LB: d.lbs, Profile: d.opts.Timing})
 	d.compute.SetHooks(compute.Hooks{
-		BeforeStop:   d.lbs.BeforeStop,
-		StateChanged: d.lbs.InstanceChanged,
+		BeforeStop: d.lbs.BeforeStop,
+		StateChanged: func(inst compute.Instance) {
+			d.lbs.InstanceChanged(inst)
+			d.groups.Notify()
+		},
 	})
 	if err := d.lbs.Start(ctx); err != nil {
 		return fmt.Errorf("starting the load balancers: %w", err)
 	}
 	bgctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	d.bg.Add(1)
+	d.bg.Add(2)
 	go func() {
 		defer d.bg.Done()
 		d.compute.Run(bgctx, reconcileInterval(d.opts.Timing))
+	}()
+	go func() {
+		defer d.bg.Done()
+		d.groups.Run(bgctx)
 	}()
 	return d.serve()
 }
@@ -171,7 +181,7 @@ func reconcileInterval(p timing.Profile) time.Duration {
 
 func (d *Daemon) serve() error {
 	handler := api.NewHandler(api.Backend{
-		Compute: d.compute, LB: d.lbs, Images: d.images, DB: d.db,
+		Compute: d.compute, LB: d.lbs, Groups: d.groups, Images: d.images, DB: d.db,
 		Status: d.status, Shutdown: d.shutdownFromAPI,
 	})
 	_ = os.Remove(d.paths.Socket)

@@ -1,6 +1,93 @@
 package api
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/cattle-dev/cattle/emulator/autoscaling"
+	"github.com/cattle-dev/cattle/emulator/errdefs"
+)
 
 // groupRoutes serves auto scaling groups and instance refreshes.
-func (s *server) groupRoutes(mux *http.ServeMux) {}
+func (s *server) groupRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/groups", s.withGroups(s.listGroups))
+	mux.HandleFunc("POST /v1/groups", s.withGroups(s.createGroup))
+	mux.HandleFunc("GET /v1/groups/{name}", s.withGroups(s.getGroup))
+	mux.HandleFunc("DELETE /v1/groups/{name}", s.withGroups(s.deleteGroup))
+	mux.HandleFunc("POST /v1/groups/{name}/scale", s.withGroups(s.scaleGroup))
+	mux.HandleFunc("GET /v1/groups/{name}/refreshes", s.withGroups(s.listRefreshes))
+	mux.HandleFunc("POST /v1/groups/{name}/refreshes", s.withGroups(s.startRefresh))
+	mux.HandleFunc("POST /v1/groups/{name}/refreshes/cancel", s.withGroups(s.cancelRefresh))
+	mux.HandleFunc("POST /v1/groups/{name}/rollback", s.withGroups(s.rollback))
+}
+
+// withGroups answers 503 when the daemon runs no auto scaling service.
+func (s *server) withGroups(h func(g *autoscaling.Service, w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.b.Groups == nil {
+			writeError(w, fmt.Errorf("%w: this daemon runs no auto scaling groups", errdefs.ErrUnavailable))
+			return
+		}
+		h(s.b.Groups, w, r)
+	}
+}
+
+func (s *server) listGroups(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
+	out, err := g.Groups(r.Context())
+	reply(w, nonNil(out), err)
+}
+
+func (s *server) createGroup(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
+	var req autoscaling.GroupSpec
+	if !decode(w, r, &req) {
+		return
+	}
+	out, err := g.CreateGroup(r.Context(), req)
+	reply(w, out, err)
+}
+
+func (s *server) getGroup(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
+	out, err := g.Group(r.Context(), r.PathValue("name"))
+	reply(w, out, err)
+}
+
+// deleteGroup answers once the group's instances are terminated and the
+// group is gone; ?force=true also cancels a refresh in progress.
+func (s *server) deleteGroup(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	err := g.DeleteGroup(r.Context(), name, r.URL.Query().Get("force") == "true")
+	reply(w, map[string]string{"deleted": name}, err)
+}
+
+func (s *server) scaleGroup(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
+	var req autoscaling.ScaleSpec
+	if !decode(w, r, &req) {
+		return
+	}
+	out, err := g.ScaleGroup(r.Context(), r.PathValue("name"), req)
+	reply(w, out, err)
+}
+
+func (s *server) listRefreshes(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
+	out, err := g.Refreshes(r.Context(), r.PathValue("name"))
+	reply(w, nonNil(out), err)
+}
+
+func (s *server) startRefresh(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
+	var req autoscaling.RefreshSpec
+	if !decode(w, r, &req) {
+		return
+	}
+	out, err := g.StartRefresh(r.Context(), r.PathValue("name"), req)
+	reply(w, out, err)
+}
+
+func (s *server) cancelRefresh(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
+	out, err := g.CancelRefresh(r.Context(), r.PathValue("name"))
+	reply(w, out, err)
+}
+
+func (s *server) rollback(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
+	out, err := g.Rollback(r.Context(), r.PathValue("name"))
+	reply(w, out, err)
+}

@@ -226,6 +226,13 @@ func (s *Service) start(ctx context.Context, p plan) {
 	}()
 }
 
+// activities is how many groups have an activity in flight (for tests).
+func (s *Service) activities() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.busy)
+}
+
 // waitIdle waits until no activity is in flight (for tests).
 func (s *Service) waitIdle() { s.wg.Wait() }
 
@@ -238,7 +245,7 @@ func (s *Service) announceResumed() {
 		msg := "refresh " + r.ID + " on group " + r.Group + " resumed after a daemon restart: " + r.Status + ", " +
 			itoa(r.PercentComplete) + "% complete"
 		_ = s.db.Update(func(tx *store.Tx) error {
-			_, err := tx.Append(s.refreshEvent("refresh.resumed", r, msg))
+			_, err := tx.Append(s.refreshEvent(EventRefreshResumed, r, msg))
 			return err
 		})
 	}

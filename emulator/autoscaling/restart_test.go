@@ -1,0 +1,248 @@
+package autoscaling
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/sandbox"
+)
+
+// A daemon killed at any point of a refresh and started again on the same
+// state file and engine carries on: no instance replaced twice, none
+// forgotten, min healthy and max total kept throughout (the harness checks
+// those at every termination and launch).
+
+func holdVersion(v string) func(labels) bool {
+	return func(l labels) bool { return l[compute.LabelVersion] == v }
+}
+
+// assertResumedCleanly checks a forward refresh finished after a crash:
+// every one of before replaced once, and the only new instances that went
+// are those whose launch the crash interrupted.
+func assertResumedCleanly(t *testing.T, h *harness, before []compute.Instance, want int) {
+	t.Helper()
+	now := h.members()
+	if len(now) != len(before) || versionsOf(now)[want] != len(before) {
+		t.Fatalf("after the refresh: %d instances, versions %v; want %d on version %d\n%s", len(now), versionsOf(now), len(before), want, h.dump())
+	}
+	for _, b := range before {
+		if n := h.terminated[b.ID]; n != 1 || slices.Contains(ids(now), b.ID) {
+			t.Errorf("%s terminated %d times, still a member: %v", b.ID, n, slices.Contains(ids(now), b.ID))
+		}
+	}
+	served := 0
+	for _, i := range h.everInstances() {
+		if i.TemplateVersion != want {
+			continue
+		}
+		if i.State == compute.StateTerminated {
+			if i.StateReason != compute.ReasonLaunchInterrupted {
+				t.Errorf("new instance %s was terminated: %s", i.ID, i.StateReason)
+			}
+			continue
+		}
+		served++
+	}
+	if served != len(before) {
+		t.Errorf("%d new instances, want %d", served, len(before))
+	}
+}
+
+func TestRestartWhilePending(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(4)
+	before := h.members()
+	h.limits(2, 4)
+	h.startRefresh(RefreshSpec{TemplateVersion: "2", MinHealthyPercentage: intp(50)})
+	h.crash()
+	if r := h.refresh(); r.Status != RefreshPending {
+		t.Fatalf("after the restart: %s", r.Status)
+	}
+	if r := h.waitRefresh(); r.Status != RefreshSuccessful {
+		t.Fatalf("refresh %+v", r)
+	}
+	assertResumedCleanly(t, h, before, 2)
+}
+
+func TestRestartInTheMiddleOfALaunch(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(4)
+	before := h.members()
+	h.limits(2, 4)
+	h.rt.hold = holdVersion("2")
+	h.startRefresh(RefreshSpec{TemplateVersion: "2", MinHealthyPercentage: intp(50)})
+	held := h.runUntilHeld(h.rt.held, 2)
+	h.crash()
+	for _, id := range held {
+		if i, _ := h.compute.Instance(ctx, id); i.State != compute.StateTerminated || i.StateReason != compute.ReasonLaunchInterrupted {
+			t.Fatalf("the interrupted launch of %s: %s %s", id, i.State, i.StateReason)
+		}
+	}
+	if r := h.refresh(); r.Status != RefreshInProgress {
+		t.Fatalf("after the restart: %+v", r)
+	}
+	if r := h.waitRefresh(); r.Status != RefreshSuccessful {
+		t.Fatalf("refresh %+v", r)
+	}
+	assertResumedCleanly(t, h, before, 2)
+	if len(h.events(EventRefreshResumed)) != 0 {
+		t.Error("only Run announces a resumed refresh")
+	}
+}
+
+func TestRestartInTheMiddleOfADrain(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(4)
+	before := h.members()
+	h.limits(2, 4)
+	h.stopHold = func(i compute.Instance) bool { return i.TemplateVersion == 1 }
+	h.startRefresh(RefreshSpec{TemplateVersion: "2", MinHealthyPercentage: intp(50)})
+	held := h.runUntilHeld(h.stopHeld, 2)
+	// The load balancer restarts with the daemon and forgets its targets:
+	// until it has checked them again, none counts as healthy, so nothing
+	// more may go.
+	h.lb.forgetAll()
+	h.crash()
+	for _, id := range held {
+		if i, _ := h.compute.Instance(ctx, id); i.State != compute.StateTerminated {
+			t.Fatalf("the interrupted termination of %s: %s", id, i.State)
+		}
+	}
+	h.settle()
+	if v := versionsOf(h.members()); v[1] != 2 {
+		t.Fatalf("right after the restart: versions %v, want the 2 version 1 instances kept until they are seen healthy", v)
+	}
+	if r := h.waitRefresh(); r.Status != RefreshSuccessful {
+		t.Fatalf("refresh %+v", r)
+	}
+	assertResumedCleanly(t, h, before, 2)
+}
+
+func TestRestartAtACheckpoint(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(4)
+	before := h.members()
+	h.limits(2, 4)
+	h.startRefresh(RefreshSpec{TemplateVersion: "2", MinHealthyPercentage: intp(50),
+		CheckpointPercentages: []int{50, 100}, CheckpointDelay: D(30 * time.Second)})
+	h.runUntil("checkpoint", func() bool { return h.refresh().CheckpointReachedAt != nil })
+	reached := *h.refresh().CheckpointReachedAt
+	h.advance(10 * time.Second)
+	h.crash()
+	h.advance(15 * time.Second)
+	if r := h.refresh(); r.CheckpointReachedAt == nil || !r.CheckpointReachedAt.Equal(reached) || versionsOf(h.members())[1] != 2 {
+		t.Fatalf("after the restart the checkpoint wait went on from where it was: %+v", r)
+	}
+	h.advance(6 * time.Second)
+	if r := h.refresh(); r.CheckpointReachedAt != nil || r.CheckpointIndex != 1 {
+		t.Fatalf("30s after the checkpoint, across a restart, the refresh goes on: %+v", r)
+	}
+	if r := h.waitRefresh(); r.Status != RefreshSuccessful {
+		t.Fatalf("refresh %+v", r)
+	}
+	assertResumedCleanly(t, h, before, 2)
+}
+
+func TestRestartWhileBaking(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(2)
+	before := h.members()
+	h.startRefresh(RefreshSpec{TemplateVersion: "2", MinHealthyPercentage: intp(50), BakeTime: D(time.Minute)})
+	h.runUntil("baking", func() bool { return h.refresh().Status == RefreshBaking })
+	until := *h.refresh().BakeUntil
+	h.crash()
+	h.advance(until.Sub(h.clock.Now()) - time.Second)
+	if r := h.refresh(); r.Status != RefreshBaking {
+		t.Fatalf("after the restart: %+v", r)
+	}
+	if r := h.waitRefresh(); r.Status != RefreshSuccessful || h.group().TemplateVersion != "2" {
+		t.Fatalf("refresh %+v", r)
+	}
+	assertResumedCleanly(t, h, before, 2)
+}
+
+func TestRestartWhileCancelling(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(4)
+	h.limits(2, 4)
+	h.rt.hold = holdVersion("2")
+	h.startRefresh(RefreshSpec{TemplateVersion: "2", MinHealthyPercentage: intp(50)})
+	h.runUntilHeld(h.rt.held, 2)
+	if r, err := h.svc.CancelRefresh(ctx, "web"); err != nil || r.Status != RefreshCancelling {
+		t.Fatalf("cancel: %+v %v", r, err)
+	}
+	h.crash()
+	h.settle()
+	if r := h.refresh(); r.Status != RefreshCancelled {
+		t.Fatalf("after the restart: %+v", r)
+	}
+	// The group fills itself up again with its own configuration.
+	h.waitHealthy(4)
+	if v := versionsOf(h.members()); v[1] != 4 || h.group().TemplateVersion != "1" {
+		t.Fatalf("after the cancel: versions %v, group on %s", v, h.group().TemplateVersion)
+	}
+}
+
+func TestRestartWhileRollingBack(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(4)
+	h.limits(2, 4)
+	h.lb.bad = func(i compute.Instance) bool { return i.TemplateVersion == 2 }
+	h.rt.hold = holdVersion("1") // the rollback's launches
+	h.startRefresh(RefreshSpec{TemplateVersion: "2", MinHealthyPercentage: intp(50), AutoRollback: true})
+	held := h.runUntilHeld(h.rt.held, 2)
+	if r := h.refresh(); r.Status != RefreshRollbackInProgress {
+		t.Fatalf("held launches of version 1 before the rollback: %+v", r)
+	}
+	h.crash()
+	if r := h.refresh(); r.Status != RefreshRollbackInProgress {
+		t.Fatalf("after the restart: %+v", r)
+	}
+	r := h.waitRefresh()
+	assertRolledBack(t, h, r, 4)
+	for _, id := range held {
+		if slices.Contains(ids(h.members()), id) {
+			t.Errorf("%s, whose launch the crash interrupted, is a member", id)
+		}
+	}
+}
+
+func TestCrashedLaunchOutsideARefreshIsNotDoubled(t *testing.T) {
+	h := newHarness(t)
+	h.rt.hold = holdVersion("1")
+	h.createGroup(GroupSpec{Name: "web", Template: "web", Max: 10, Desired: intp(3), LoadBalancer: "web"})
+	h.runUntilHeld(h.rt.held, 3)
+	h.crash()
+	h.waitHealthy(3)
+	live := 0
+	for _, i := range h.everInstances() {
+		if i.Live() {
+			live++
+		}
+	}
+	if live != 3 {
+		t.Fatalf("%d live instances after a crash in the middle of launching 3\n%s", live, h.dump())
+	}
+	_ = sandbox.LabelInstance
+}
+
+func TestRestartAfterDowntimeGivesNewInstancesAFairLook(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(4)
+	before := h.members()
+	h.limits(2, 4)
+	h.startRefresh(RefreshSpec{TemplateVersion: "2", MinHealthyPercentage: intp(50)})
+	h.runUntil("first batch launched", func() bool { return len(h.events(EventRefreshLaunch)) == 1 })
+	// The daemon is down for a minute, and the load balancer comes back
+	// knowing nothing: the new instances' time to serve ran out meanwhile,
+	// yet they never had a chance to be checked.
+	h.clock.Advance(time.Minute)
+	h.lb.forgetAll()
+	h.crash()
+	if r := h.waitRefresh(); r.Status != RefreshSuccessful {
+		t.Fatalf("refresh %+v", r)
+	}
+	assertResumedCleanly(t, h, before, 2)
+}
