@@ -54,7 +54,7 @@ func (s *Service) capacityPass(ctx context.Context, v groupView, now time.Time) 
 			if why[m.ID] != "" {
 				continue
 			}
-			switch giveUp := m.LaunchedAt.Add(grace + HealthAllowance(s.profile)); {
+			switch giveUp := runningSince(m).Add(grace + HealthAllowance(s.profile)); {
 			case inService(g, m, grace, now):
 				ready++
 			case now.Before(giveUp):

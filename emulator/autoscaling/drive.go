@@ -91,7 +91,7 @@ func (s *Service) drive(v groupView, r Refresh, now time.Time) (plan, passResult
 	mine := func(m member) bool { return m.Tags[TagRefresh] == r.ID && m.Tags[TagPhase] == phase }
 	allowance := HealthAllowance(s.profile)
 	deadline := func(m member) time.Time {
-		base := m.LaunchedAt
+		base := runningSince(m)
 		if s.started.After(base) {
 			base = s.started // a restarted daemon gives every instance a fair look
 		}
@@ -106,6 +106,10 @@ func (s *Service) drive(v groupView, r Refresh, now time.Time) (plan, passResult
 		}
 		if m.State != compute.StatePending && m.State != compute.StateRunning {
 			return s.failPass(p, r, fmt.Sprintf("instance %s launched from %s is %s: %s", m.ID, target, m.State, m.StateReason))
+		}
+		if m.State == compute.StatePending {
+			res.watch = true // its clocks start when it runs
+			continue
 		}
 		dl := deadline(m)
 		if !now.Before(dl) {

@@ -72,11 +72,21 @@ func inService(g Group, m member, warmup time.Duration, now time.Time) bool {
 	if g.LoadBalancer != "" && m.target != TargetHealthy {
 		return false
 	}
-	return !now.Before(m.LaunchedAt.Add(warmup))
+	return !now.Before(runningSince(m).Add(warmup))
 }
 
 // readyAt is when m's warmup ends (the earliest it can count as in service).
-func readyAt(m member, warmup time.Duration) time.Time { return m.LaunchedAt.Add(warmup) }
+func readyAt(m member, warmup time.Duration) time.Time { return runningSince(m).Add(warmup) }
+
+// runningSince is when an instance's warmup and health check clocks start:
+// when it started running. Starting a container can take seconds on a busy
+// engine; that time is the launch's, not the workload's.
+func runningSince(m member) time.Time {
+	if m.State == compute.StateRunning && m.StateChangedAt.After(m.LaunchedAt) {
+		return m.StateChangedAt
+	}
+	return m.LaunchedAt
+}
 
 // onConfig reports whether an instance runs configuration c.
 func onConfig(inst compute.Instance, c Configuration) bool {
