@@ -82,6 +82,7 @@ func (c *cli) jsonOut(v any, args ...string) {
 type instanceJSON struct {
 	ID              string `json:"id"`
 	State           string `json:"state"`
+	StateReason     string `json:"state_reason"`
 	Template        string `json:"template"`
 	TemplateVersion int    `json:"template_version"`
 	Image           string `json:"image"`

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -86,10 +87,27 @@ func TestIntegrationRefreshSurvivesSIGKILL(t *testing.T) {
 			t.Errorf("instance %s: version %d, %s; want running on version 2", i.ID, i.TemplateVersion, i.State)
 		}
 	}
+	// A launch the kill cut short is terminated and launched again; beyond
+	// those, every old instance was replaced exactly once.
 	var insts []instanceJSON
 	c.jsonOut(&insts, "instances", "ls", "-o", "json")
-	if n := countVersion(insts, 2); n != 4 {
-		t.Errorf("%d instances of version 2 were ever launched, want 4: an instance was replaced twice", n)
+	interrupted, v1 := 0, 0
+	for _, i := range insts {
+		if i.TemplateVersion == 2 && strings.Contains(i.StateReason, "launch was interrupted") {
+			interrupted++
+		}
+		if i.TemplateVersion == 1 {
+			v1++
+			if i.State != "terminated" {
+				t.Errorf("old instance %s is %s, want terminated", i.ID, i.State)
+			}
+		}
+	}
+	if v1 != 4 {
+		t.Errorf("%d instances of version 1, want the original 4", v1)
+	}
+	if n := countVersion(insts, 2) - interrupted; n != 4 {
+		t.Errorf("%d instances of version 2 were launched (besides %d interrupted launches), want 4: an instance was replaced twice", n, interrupted)
 		out, _, _ := c.run("instances", "ls", "-o", "yaml")
 		t.Log(out)
 		ev, _, _ := c.run("events")
@@ -115,4 +133,3 @@ func countVersion(insts []instanceJSON, v int) int {
 	}
 	return n
 }
-
