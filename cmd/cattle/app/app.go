@@ -264,5 +264,9 @@ func printCommandHelp(w io.Writer, cmd *command, path string, fs *pflag.FlagSet)
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, cmd.long)
 	}
-	fmt.Fprintf(w, "\nUsage:\n  %s %s\n\nFlags:\n%s", path, cmd.usage, fs.FlagUsages())
+	usage := path + " " + cmd.usage
+	if tail := strings.TrimPrefix(path, "cattle "); strings.HasPrefix(cmd.usage, tail) {
+		usage = "cattle " + cmd.usage // the usage already names the command
+	}
+	fmt.Fprintf(w, "\nUsage:\n  %s\n\nFlags:\n%s", usage, fs.FlagUsages())
 }

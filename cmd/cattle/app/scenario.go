@@ -35,7 +35,7 @@ func scenarioRun() *command {
 	var fs *pflag.FlagSet
 	return &command{
 		name: "run", summary: "run a scenario, built-in or from a file, in a sandbox of its own",
-		usage: "run NAME|FILE [--junit FILE] [--json FILE] [--keep] [--timing fast|aws] [--sandbox NAME]",
+		usage: "NAME|FILE [--junit FILE] [--json FILE] [--keep] [--timing fast|aws] [--sandbox NAME]",
 		long: "Starts an ephemeral sandbox in this process (its own name, network and state), runs the\n" +
 			"steps in order, and removes everything again, also on failure and on Ctrl-C. With\n" +
 			"--sandbox NAME it runs against that sandbox's running daemon instead, and removes what it made.",
@@ -156,7 +156,7 @@ type builtinRow struct {
 
 func scenarioLs() *command {
 	return &command{
-		name: "ls", summary: "list the built-in scenarios", usage: "ls [-o table|json|yaml]", listing: true,
+		name: "ls", summary: "list the built-in scenarios", usage: "[-o table|json|yaml]", listing: true,
 		run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) > 0 {
 				return usagef("scenario ls takes no arguments")
@@ -185,7 +185,7 @@ func scenarioLs() *command {
 
 func scenarioShow() *command {
 	return &command{
-		name: "show", summary: "print a built-in scenario, to copy and edit", usage: "show NAME",
+		name: "show", summary: "print a built-in scenario, to copy and edit", usage: "NAME",
 		run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("scenario show takes one NAME: cattle scenario show tour > my-tour.yaml")
@@ -202,7 +202,7 @@ func scenarioShow() *command {
 
 func scenarioCheck() *command {
 	return &command{
-		name: "check", summary: "check a scenario file without running it", usage: "check NAME|FILE",
+		name: "check", summary: "check a scenario file without running it", usage: "NAME|FILE",
 		run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("scenario check takes one NAME or FILE")
@@ -232,7 +232,7 @@ type stepRow struct {
 
 func scenarioSteps() *command {
 	return &command{
-		name: "steps", summary: "list the actions and expectations a scenario can use", usage: "steps [-o table|json|yaml]",
+		name: "steps", summary: "list the actions and expectations a scenario can use", usage: "[-o table|json|yaml]",
 		listing: true,
 		run: func(ctx context.Context, env *Env, args []string) error {
 			var rows []stepRow
@@ -250,11 +250,11 @@ func scenarioSteps() *command {
 				rows = append(rows, r)
 			}
 			return render(env, rows, func(t *tabwriter.Writer) {
-				row(t, "STEP", "KIND", "SUMMARY")
+				fmt.Fprintln(t, "STEP\tKIND\tWHAT IT DOES, AND AN EXAMPLE")
 				for _, r := range rows {
-					row(t, r.Step, r.Kind, r.Summary)
+					fmt.Fprintf(t, "%s\t%s\t%s\n", r.Step, r.Kind, r.Summary)
 					if r.Example != "" {
-						row(t, "", "", "  - "+r.Example)
+						fmt.Fprintf(t, "\t\t  - %s\n", r.Example)
 					}
 				}
 			})

@@ -1,0 +1,476 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+)
+
+// maxFileSize bounds a scenario file; real ones are a few kilobytes.
+const maxFileSize = 1 << 20
+
+var scenarioName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$`)
+
+// ParseFile reads and parses a scenario file.
+func ParseFile(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &FileError{Pos: Position{File: path}, Msg: readError(err)}
+	}
+	return Parse(path, data)
+}
+
+func readError(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Parse parses a scenario; file names it in messages. Every error is a
+// *FileError naming file, line and column.
+func Parse(file string, data []byte) (*Scenario, error) {
+	if len(data) > maxFileSize {
+		return nil, &FileError{Pos: Position{File: file}, Msg: fmt.Sprintf("is %d bytes: a scenario file is at most %d", len(data), maxFileSize)}
+	}
+	if !utf8.Valid(data) {
+		return nil, &FileError{Pos: Position{File: file}, Msg: "is not UTF-8 text"}
+	}
+	f, err := parseYAML(file, data)
+	if err != nil {
+		return nil, err
+	}
+	var bodies []ast.Node
+	for _, doc := range f.Docs {
+		if doc != nil && !isNull(doc.Body) {
+			bodies = append(bodies, doc.Body)
+		}
+	}
+	switch len(bodies) {
+	case 0:
+		return nil, &FileError{Pos: Position{File: file}, Msg: "is empty: a scenario needs at least name and steps"}
+	case 1:
+	default:
+		return nil, (&Decoder{file: file}).Errorf(bodies[1], "a scenario file holds one YAML document, not %d", len(bodies))
+	}
+	d := newDecoder(file)
+	sc, err := d.scenario(bodies[0])
+	if err != nil {
+		return nil, err
+	}
+	sc.Source = data
+	return sc, nil
+}
+
+// parseYAML parses the YAML into a syntax tree. The YAML parser is not
+// ours: whatever it does with a hostile file, the answer is an error, never
+// a crash. (Our own decoder gets no such cover, so the fuzz test sees its
+// bugs.)
+func parseYAML(file string, data []byte) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, &FileError{Pos: Position{File: file}, Msg: fmt.Sprintf("the YAML parser failed on this file (%v)", r)}
+		}
+	}()
+	f, err = parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, yamlError(file, err)
+	}
+	return f, nil
+}
+
+// yamlError turns the YAML parser's error into a one-line FileError.
+func yamlError(file string, err error) error {
+	var te interface {
+		GetToken() *token.Token
+		GetMessage() string
+	}
+	if errors.As(err, &te) {
+		pos := Position{File: file}
+		if tk := te.GetToken(); tk != nil && tk.Position != nil {
+			pos.Line, pos.Column = tk.Position.Line, tk.Position.Column
+		}
+		return &FileError{Pos: pos, Msg: oneLine(te.GetMessage())}
+	}
+	return &FileError{Pos: Position{File: file}, Msg: oneLine(err.Error())}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func (d *Decoder) scenario(n ast.Node) (*Scenario, error) {
+	ps, err := d.pairs(n)
+	if err != nil {
+		return nil, err
+	}
+	sc := &Scenario{File: d.file, Timeout: DefaultTimeout}
+	var setup, steps ast.Node
+	var timeout Duration
+	for _, p := range ps {
+		d.push(p.key)
+		switch p.key {
+		case "name":
+			err = d.Decode(p.value, &sc.Name)
+			if err == nil && !scenarioName.MatchString(sc.Name) {
+				err = d.Errorf(p.value, "name %q: use letters, digits, '.', '_' and '-' (at most 64)", clip(sc.Name, 40))
+			}
+		case "description":
+			err = d.Decode(p.value, &sc.Description)
+		case "timeout":
+			err = d.Decode(p.value, &timeout)
+			if err == nil && timeout <= 0 {
+				err = d.Errorf(p.value, "timeout must be more than 0")
+			}
+			sc.Timeout = timeout.D()
+		case "setup":
+			setup = p.value
+		case "steps":
+			steps = p.value
+		default:
+			err = d.Errorf(p.keyNode, "unknown key %q in the scenario%s", clip(p.key, 40),
+				didYouMean(p.key, []string{"name", "description", "timeout", "setup", "steps"}))
+		}
+		d.pop()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if sc.Name == "" {
+		sc.Name = strings.TrimSuffix(filepath.Base(d.file), filepath.Ext(d.file))
+	}
+	if steps == nil {
+		return nil, d.Errorf(n, "the scenario needs steps: a list of actions and expectations")
+	}
+	if setup != nil {
+		if sc.Setup, err = d.setup(setup); err != nil {
+			return nil, err
+		}
+	}
+	if sc.Steps, err = d.steps(steps); err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// setup reads the setup sections, each a list of one kind of resource,
+// and orders them so that what a resource needs is made before it.
+func (d *Decoder) setup(n ast.Node) ([]*Step, error) {
+	d.push("setup")
+	defer d.pop()
+	ps, err := d.pairs(n)
+	if err != nil {
+		return nil, err
+	}
+	sections := setupSections()
+	bySection := map[string][]*Step{}
+	var names []string
+	for _, k := range sections {
+		names = append(names, k.Section)
+	}
+	for _, p := range ps {
+		var kind *Kind
+		for _, k := range sections {
+			if k.Section == p.key {
+				kind = k
+			}
+		}
+		if kind == nil {
+			return nil, d.Errorf(p.keyNode, "unknown key %q in setup%s", clip(p.key, 40), didYouMean(p.key, names))
+		}
+		seq, ok := p.value.(*ast.SequenceNode)
+		if !ok {
+			return nil, d.Errorf(p.value, "setup.%s needs a list, like - {name: web, ...}", p.key)
+		}
+		for _, item := range seq.Values {
+			if isNil(item) {
+				return nil, d.Errorf(seq, "setup.%s has an empty entry", p.key)
+			}
+			st, err := d.action(kind, item)
+			if err != nil {
+				return nil, err
+			}
+			bySection[p.key] = append(bySection[p.key], st)
+		}
+	}
+	var out []*Step
+	for _, k := range sections {
+		for _, st := range bySection[k.Section] {
+			st.Section, st.Number = "setup", len(out)+1
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// steps reads the list of steps; each is one action or `expect:`, with an
+// optional name.
+func (d *Decoder) steps(n ast.Node) ([]*Step, error) {
+	seq, ok := n.(*ast.SequenceNode)
+	if !ok {
+		return nil, d.Errorf(n, "steps needs a list: - action: {...} or - expect: {...}")
+	}
+	if len(seq.Values) == 0 {
+		return nil, d.Errorf(n, "steps is empty: a scenario needs at least one step")
+	}
+	var out []*Step
+	for i, item := range seq.Values {
+		d.step = i + 1
+		st, err := d.oneStep(item)
+		if err != nil {
+			return nil, err
+		}
+		st.Section, st.Number = "steps", i+1
+		if st.Name != "" {
+			if prev, dup := d.stepNames[st.Name]; dup {
+				return nil, d.Errorf(item, "two steps are named %q (steps %d and %d)", clip(st.Name, 40), prev, i+1)
+			}
+			d.stepNames[st.Name] = i + 1
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func (d *Decoder) oneStep(n ast.Node) (*Step, error) {
+	if isNil(n) {
+		return nil, d.Errorf(n, "a step is empty")
+	}
+	if !isMapping(n) {
+		return nil, d.Errorf(n, "a step is a mapping with one action, like - wait: 5s; not %s", describe(n))
+	}
+	ps, err := d.pairs(n)
+	if err != nil {
+		return nil, err
+	}
+	var name string
+	var body *pair
+	for i := range ps {
+		p := &ps[i]
+		if p.key == "name" {
+			d.push("name")
+			err := d.Decode(p.value, &name)
+			d.pop()
+			if err != nil {
+				return nil, err
+			}
+			if strings.TrimSpace(name) == "" {
+				return nil, d.Errorf(p.value, "a step's name cannot be empty")
+			}
+			continue
+		}
+		if body != nil {
+			return nil, d.Errorf(p.keyNode, "a step does one thing: %q and %q are two steps", clip(body.key, 40), clip(p.key, 40))
+		}
+		body = p
+	}
+	if body == nil {
+		return nil, d.Errorf(n, "step %q does nothing: add an action or expect:", clip(name, 40))
+	}
+	var st *Step
+	if body.key == "expect" {
+		st, err = d.expectation(body.value)
+	} else {
+		kind, ok := lookupAction(body.key)
+		if !ok {
+			return nil, d.Errorf(body.keyNode, "unknown step %q%s", clip(body.key, 40), didYouMean(body.key, actionKeys()))
+		}
+		st, err = d.action(kind, body.value)
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.Name = name
+	st.Pos = d.pos(body.keyNode)
+	st.Source = body.key + " " + compact(body.value, 120)
+	return st, nil
+}
+
+// action reads an action's parameters.
+func (d *Decoder) action(kind *Kind, n ast.Node) (*Step, error) {
+	d.push(kind.Key)
+	defer d.pop()
+	st := &Step{Kind: kind, Pos: d.pos(n), Source: kind.Key + " " + compact(n, 120)}
+	if kind.Pending != "" {
+		return st, d.lenient(n)
+	}
+	var ps []pair
+	var err error
+	switch {
+	case kind.Shorthand != "" && !isMapping(n):
+		ps = []pair{{key: kind.Shorthand, keyNode: n, value: n}}
+	case isNull(n):
+	default:
+		if ps, err = d.pairs(n); err != nil {
+			return nil, err
+		}
+	}
+	st.Exec, err = d.params(kind, n, ps)
+	return st, err
+}
+
+// expectation reads `expect:`: its first key is the subject, and one check
+// key picks the kind among the subject's.
+func (d *Decoder) expectation(n ast.Node) (*Step, error) {
+	d.push("expect")
+	defer d.pop()
+	ps, err := d.pairs(n)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return nil, d.Errorf(n, "expect needs something to check: one of %s", strings.Join(subjects(), ", "))
+	}
+	subject := ps[0]
+	kinds := expectationsOf(subject.key)
+	if len(kinds) == 0 {
+		return nil, d.Errorf(subject.keyNode, "expect starts with what it checks, one of %s: not %q%s",
+			strings.Join(subjects(), ", "), clip(subject.key, 40), didYouMean(subject.key, subjects()))
+	}
+	st := &Step{Pos: d.pos(n)}
+	var rest []pair
+	for _, p := range ps {
+		if p.key == "within" {
+			var within Duration
+			d.push("within")
+			err := d.Decode(p.value, &within)
+			d.pop()
+			if err != nil {
+				return nil, err
+			}
+			st.Within = within.D()
+			continue
+		}
+		rest = append(rest, p)
+	}
+	kind, err := d.pickExpectation(n, subject, kinds, rest)
+	if err != nil {
+		return nil, err
+	}
+	st.Kind = kind
+	if kind.Pending != "" {
+		return st, d.lenient(n)
+	}
+	st.Exec, err = d.params(kind, n, rest)
+	return st, err
+}
+
+func (d *Decoder) pickExpectation(n ast.Node, subject pair, kinds []*Kind, ps []pair) (*Kind, error) {
+	present := map[string]bool{}
+	for _, p := range ps[1:] {
+		present[p.key] = true
+	}
+	var matches, bare []*Kind
+	var found []string
+	for _, k := range kinds {
+		if len(k.Checks) == 0 {
+			bare = append(bare, k)
+			continue
+		}
+		for _, c := range k.Checks {
+			if present[c] {
+				matches = append(matches, k)
+				found = append(found, c)
+				break
+			}
+		}
+	}
+	switch {
+	case len(matches) == 1:
+		return matches[0], nil
+	case len(matches) > 1:
+		sort.Strings(found)
+		return nil, d.Errorf(n, "expect checks one thing at a time: %s are separate expectations, so split them into steps",
+			strings.Join(quoteAll(found), " and "))
+	case len(bare) == 1:
+		return bare[0], nil
+	}
+	// Nothing matched: most likely a misspelt check.
+	known := map[string]bool{subject.key: true, "within": true}
+	var checks []string
+	for _, k := range kinds {
+		for _, key := range append(k.Keys(), k.Checks...) {
+			known[key] = true
+		}
+		checks = append(checks, k.Checks...)
+	}
+	all := make([]string, 0, len(known))
+	for k := range known {
+		all = append(all, k)
+	}
+	sort.Strings(all)
+	for _, p := range ps[1:] {
+		if !known[p.key] {
+			return nil, d.Errorf(p.keyNode, "unknown key %q in expect%s", clip(p.key, 40), didYouMean(p.key, all))
+		}
+	}
+	sort.Strings(checks)
+	return nil, d.Errorf(subject.keyNode, "expect %s needs one of %s", subject.key, strings.Join(checks, ", "))
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+// params decodes a step's parameters into its kind's struct and validates them.
+func (d *Decoder) params(kind *Kind, n ast.Node, ps []pair) (Executor, error) {
+	exec := kind.newExecutor()
+	if err := d.decodeFields(n, ps, reflectElem(exec)); err != nil {
+		return nil, err
+	}
+	if v, ok := exec.(Validator); ok {
+		if err := v.Validate(); err != nil {
+			at := n
+			var fe *fieldError
+			if errors.As(err, &fe) {
+				for _, p := range ps {
+					if p.key == fe.key {
+						at = p.value
+					}
+				}
+			}
+			return nil, d.Errorf(at, "%s: %v", d.container(), err)
+		}
+	}
+	return exec, nil
+}
+
+// lenient reads a placeholder's parameters without knowing their keys,
+// noting the names it saves so that later steps may use them.
+func (d *Decoder) lenient(n ast.Node) error {
+	if isNull(n) || !isMapping(n) {
+		return nil
+	}
+	ps, err := d.pairs(n)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if p.key == "as" {
+			if s, ok := ScalarText(p.value); ok && nameWord.MatchString(s) {
+				d.saved[s] = true
+			}
+		}
+	}
+	return nil
+}
+
+func isMapping(n ast.Node) bool {
+	switch n.(type) {
+	case *ast.MappingNode, *ast.MappingValueNode:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,163 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cattle-dev/cattle/emulator/errdefs"
+
+	"github.com/cattle-dev/cattle/internal/testutil"
+	"github.com/cattle-dev/cattle/sandbox"
+	"github.com/cattle-dev/cattle/sandbox/docker"
+	"github.com/cattle-dev/cattle/scenarios"
+)
+
+// runScenario runs sc against the real engine, with the built cattle
+// binary as the demo app, and checks that nothing with the sandbox's label
+// is left whatever the outcome.
+func runScenario(t *testing.T, sc *scenarios.Scenario) (*Result, string) {
+	t.Helper()
+	testutil.SkipIfShort(t)
+	rt, err := docker.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	var out bytes.Buffer
+	res, err := Run(context.Background(), sc, Options{
+		Runtime: rt, Binary: testutil.CattleBinary(t), Out: &out,
+	})
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	assertNothingLeft(t, rt, res.Sandbox)
+	return res, out.String()
+}
+
+func assertNothingLeft(t *testing.T, rt sandbox.Runtime, name string) {
+	t.Helper()
+	labels := map[string]string{sandbox.LabelSandbox: name}
+	cs, err := rt.List(context.Background(), labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		t.Errorf("container %s (%s) of sandbox %s is left", c.Name, c.State, name)
+	}
+	// sandbox.Runtime cannot list networks; the docker CLI can, where it is.
+	if docker, err := exec.LookPath("docker"); err == nil {
+		out, err := exec.Command(docker, "network", "ls", "-q", "--filter", "label="+sandbox.LabelSandbox+"="+name).Output()
+		if err != nil {
+			t.Fatalf("docker network ls: %v", err)
+		}
+		if ids := strings.TrimSpace(string(out)); ids != "" {
+			t.Errorf("networks of sandbox %s are left: %s", name, ids)
+		}
+	}
+}
+
+func TestIntegrationScenarioInstancesBasics(t *testing.T) {
+	testutil.SkipIfShort(t)
+	sc, err := scenarios.Load("instances-basics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, out := runScenario(t, sc)
+	if !res.Passed {
+		t.Fatalf("instances-basics failed:\n%s", out)
+	}
+	if len(res.Steps) != len(sc.All()) || res.Count(Passed) != len(res.Steps) {
+		t.Errorf("%d results, %d passed, for %d steps", len(res.Steps), res.Count(Passed), len(sc.All()))
+	}
+	if !strings.HasPrefix(res.Sandbox, "scn-") || !res.Ephemeral {
+		t.Errorf("sandbox %q ephemeral %t", res.Sandbox, res.Ephemeral)
+	}
+	if len(res.Loads) != 1 || res.Loads[0].Summary.Requests == 0 || res.Loads[0].Summary.Errors != 0 {
+		t.Errorf("loads: %+v", res.Loads)
+	}
+	if len(res.Events) == 0 {
+		t.Error("no events in the journal")
+	}
+	if !strings.Contains(out, "PASS  instances-basics: all") {
+		t.Errorf("timeline lacks the verdict:\n%s", out)
+	}
+	t.Logf("timeline:\n%s", out)
+}
+
+// Every other built-in that this build can run, each in its own sandbox.
+// One whose service the daemon does not offer yet is skipped, saying so.
+func TestIntegrationBuiltinScenarios(t *testing.T) {
+	testutil.SkipIfShort(t)
+	for _, b := range scenarios.Builtins() {
+		if b.Name == "instances-basics" {
+			continue // TestIntegrationScenarioInstancesBasics runs it
+		}
+		t.Run(b.Name, func(t *testing.T) {
+			sc, err := scenarios.Load(b.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := CheckRunnable(sc); err != nil {
+				t.Skipf("not in this build: %v", err)
+			}
+			rt, err := docker.New()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rt.Close()
+			var out bytes.Buffer
+			res, err := Run(context.Background(), sc, Options{
+				Runtime: rt, Binary: testutil.CattleBinary(t), Out: &out,
+			})
+			if errors.Is(err, errdefs.ErrUnavailable) && strings.Contains(err.Error(), "does not run them yet") {
+				t.Skipf("the daemon lacks a service: %v", err)
+			}
+			if err != nil {
+				t.Fatalf("run: %v\n%s", err, out.String())
+			}
+			assertNothingLeft(t, rt, res.Sandbox)
+			if !res.Passed {
+				t.Fatalf("%s failed:\n%s", b.Name, out.String())
+			}
+			t.Logf("%s passed in %s", b.Name, time.Duration(res.Duration).Round(time.Second))
+		})
+	}
+}
+
+func TestIntegrationScenarioFailingExpectation(t *testing.T) {
+	testutil.SkipIfShort(t)
+	sc, err := scenarios.Parse("failing.yaml", []byte(`name: failing
+setup:
+  templates:
+    - {name: web, port: 8080, env: {DEMO_VERSION: v1}}
+steps:
+  - run_instances: {template: web, count: 2, as: web}
+  - name: too many
+    expect: {instances: 4, template: web, within: 2s}
+  - wait: 1s
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, out := runScenario(t, sc)
+	if res.Passed {
+		t.Fatalf("a failing expectation passed:\n%s", out)
+	}
+	f := res.Failure()
+	if f == nil || f.Label != "step 2" || f.Position != "failing.yaml:8:5" || !strings.Contains(f.Error, "want 4 running, found 2") {
+		t.Fatalf("failure: %+v\n%s", f, out)
+	}
+	if res.Steps[len(res.Steps)-1].Status != Skipped {
+		t.Errorf("the step after the failure ran: %+v", res.Steps[len(res.Steps)-1])
+	}
+	for _, want := range []string{"FAIL  too many", "✗ after 2s: want 4 running, found 2", "evidence: after 2s"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,33 @@
+package steps
+
+import (
+	"context"
+
+	"github.com/cattle-dev/cattle/scenarios"
+)
+
+func init() {
+	scenarios.RegisterAction[cancelRefresh]("cancel_refresh",
+		scenarios.Needs(groupsService),
+		scenarios.Doc("cancel the group's refresh in progress (replaced instances stay replaced)",
+			"cancel_refresh: {group: web, wait: true}"))
+}
+
+type cancelRefresh struct {
+	Group   string             `yaml:"group,required"`
+	Wait    bool               `yaml:"wait"`
+	Timeout scenarios.Duration `yaml:"timeout"`
+}
+
+func (s *cancelRefresh) Execute(ctx context.Context, r *scenarios.Run) error {
+	rf, err := r.Client.CancelRefresh(ctx, s.Group)
+	if err != nil {
+		return err
+	}
+	r.Notef("refresh %s of group %s: %s", rf.ID, s.Group, rf.Status)
+	if !s.Wait {
+		return nil
+	}
+	_, err = waitRefresh(ctx, r, s.Group, rf.ID, orDefault(s.Timeout, scenarios.Duration(defaultRefreshTimeout)))
+	return err
+}

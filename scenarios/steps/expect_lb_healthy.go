@@ -1,0 +1,45 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cattle-dev/cattle/scenarios"
+)
+
+func init() {
+	scenarios.RegisterExpectation[expectTargetsHealthy]("targets_healthy", "load_balancer",
+		scenarios.Checks("healthy"),
+		scenarios.Doc("a load balancer has exactly so many healthy targets",
+			"expect: {load_balancer: web, healthy: 3, within: 30s}"))
+}
+
+type expectTargetsHealthy struct {
+	LoadBalancer string `yaml:"load_balancer,required"`
+	Healthy      int    `yaml:"healthy,required"`
+}
+
+func (e *expectTargetsHealthy) Execute(ctx context.Context, r *scenarios.Run) error {
+	targets, err := r.Client.Targets(ctx, e.LoadBalancer)
+	if err != nil {
+		return err
+	}
+	healthy := 0
+	var parts []string
+	for _, t := range targets {
+		if t.State == "healthy" {
+			healthy++
+		}
+		s := t.ID + " " + t.State
+		if t.Reason != "" {
+			s += " (" + t.Reason + ")"
+		}
+		parts = append(parts, s)
+	}
+	if healthy != e.Healthy {
+		return fmt.Errorf("want %d healthy targets in %s, found %d: %s", e.Healthy, e.LoadBalancer, healthy, strings.Join(parts, ", "))
+	}
+	r.Notef("%s: %s", e.LoadBalancer, strings.Join(parts, ", "))
+	return nil
+}

@@ -1,0 +1,81 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cattle-dev/cattle/emulator/api"
+	"github.com/cattle-dev/cattle/emulator/elb"
+	"github.com/cattle-dev/cattle/scenarios"
+)
+
+func init() {
+	scenarios.RegisterAction[createLoadBalancer]("load_balancer",
+		scenarios.SetupSection("load_balancers", 20),
+		scenarios.Doc("create a load balancer: a listener on 127.0.0.1 and a target group of the same name",
+			"load_balancer: {name: web, health_check: {path: /healthz}}"))
+}
+
+type createLoadBalancer struct {
+	Name                string              `yaml:"name,required"`
+	Port                int                 `yaml:"port"`
+	Algorithm           string              `yaml:"algorithm"`
+	HealthCheck         *lbHealthCheck      `yaml:"health_check"`
+	DeregistrationDelay *scenarios.Duration `yaml:"deregistration_delay"`
+	SlowStart           scenarios.Duration  `yaml:"slow_start"`
+	// Targets registers instances right away.
+	Targets *scenarios.InstanceRef `yaml:"targets"`
+}
+
+type lbHealthCheck struct {
+	Path               string             `yaml:"path"`
+	Matcher            string             `yaml:"matcher"`
+	Interval           scenarios.Duration `yaml:"interval"`
+	Timeout            scenarios.Duration `yaml:"timeout"`
+	HealthyThreshold   int                `yaml:"healthy_threshold"`
+	UnhealthyThreshold int                `yaml:"unhealthy_threshold"`
+}
+
+func (c *createLoadBalancer) Validate() error {
+	if c.Port < 0 || c.Port > 65535 {
+		return scenarios.FieldError("port", "port %d is out of range: use 1-65535 (or leave it out to pick a free one)", c.Port)
+	}
+	switch c.Algorithm {
+	case "", "round_robin", "least_outstanding_requests":
+	default:
+		return scenarios.FieldError("algorithm", "unknown algorithm %q: use round_robin or least_outstanding_requests", c.Algorithm)
+	}
+	return nil
+}
+
+func (c *createLoadBalancer) Execute(ctx context.Context, r *scenarios.Run) error {
+	req := api.CreateLoadBalancerRequest{Name: c.Name, Port: c.Port, Algorithm: c.Algorithm, SlowStart: elb.Duration(c.SlowStart)}
+	if h := c.HealthCheck; h != nil {
+		req.HealthCheck = elb.HealthCheck{Path: h.Path, Matcher: h.Matcher, Interval: elb.Duration(h.Interval),
+			Timeout: elb.Duration(h.Timeout), HealthyThreshold: h.HealthyThreshold, UnhealthyThreshold: h.UnhealthyThreshold}
+	}
+	if c.DeregistrationDelay != nil {
+		d := elb.Duration(*c.DeregistrationDelay)
+		req.DeregistrationDelay = &d
+	}
+	lb, err := r.Client.CreateLoadBalancer(ctx, req)
+	if err != nil {
+		return err
+	}
+	r.OnCleanup(func(ctx context.Context) error { return r.Client.DeleteLoadBalancer(ctx, c.Name) })
+	r.Notef("load balancer %s listens on http://%s (%s)", lb.Name, lb.Address, lb.Algorithm)
+	if c.Targets != nil {
+		insts, err := r.Instances(ctx, *c.Targets)
+		if err != nil {
+			return err
+		}
+		if len(insts) == 0 {
+			return fmt.Errorf("targets %s picks no instance", c.Targets)
+		}
+		if err := r.Client.RegisterTargets(ctx, c.Name, scenarios.IDs(insts)...); err != nil {
+			return err
+		}
+		r.Notef("registered %s", scenarios.DescribeInstances(insts))
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/scenarios"
+)
+
+// pick is how a step names the instances it acts on: `instance:` one of
+// them (at random among several, as a failure would), or `instances:` all.
+type pick struct {
+	Instance  *scenarios.InstanceRef `yaml:"instance"`
+	Instances *scenarios.InstanceRef `yaml:"instances"`
+}
+
+func (p pick) validate() error {
+	switch {
+	case p.Instance == nil && p.Instances == nil:
+		return fmt.Errorf("name the instance: instance: SELECTOR (one) or instances: SELECTOR (all)")
+	case p.Instance != nil && p.Instances != nil:
+		return scenarios.FieldError("instances", "give instance (one) or instances (all), not both")
+	}
+	return nil
+}
+
+// resolve returns the running instances picked.
+func (p pick) resolve(ctx context.Context, r *scenarios.Run) ([]compute.Instance, error) {
+	if p.Instance != nil {
+		i, err := r.OneInstance(ctx, *p.Instance)
+		if err != nil {
+			return nil, err
+		}
+		return []compute.Instance{i}, nil
+	}
+	insts, err := r.Instances(ctx, *p.Instances)
+	if err != nil {
+		return nil, err
+	}
+	var running []compute.Instance
+	for _, i := range insts {
+		if i.State == compute.StateRunning {
+			running = append(running, i)
+		}
+	}
+	if len(running) == 0 {
+		return nil, fmt.Errorf("%s picks no running instance (%s)", p.Instances, scenarios.DescribeInstances(insts))
+	}
+	return running, nil
+}
+
+// orDefault returns d when the duration is unset.
+func orDefault(v scenarios.Duration, d scenarios.Duration) scenarios.Duration {
+	if v == 0 {
+		return d
+	}
+	return v
+}
+
+// boolOr returns def when the flag is unset.
+func boolOr(b *bool, def bool) bool {
+	if b == nil {
+		return def
+	}
+	return *b
+}

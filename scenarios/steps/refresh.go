@@ -1,0 +1,121 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cattle-dev/cattle/emulator/autoscaling"
+	"github.com/cattle-dev/cattle/scenarios"
+)
+
+func init() {
+	scenarios.RegisterAction[refresh]("refresh",
+		scenarios.Needs(groupsService),
+		scenarios.Doc("start an instance refresh (a rolling replacement) with AWS's preferences; with wait, until it ends",
+			"refresh: {group: web, template_version: 2, min_healthy: 66, wait: true}"))
+}
+
+type refresh struct {
+	Group string `yaml:"group,required"`
+	// TemplateVersion is a number, $Latest, $Default or NAME:VERSION.
+	TemplateVersion string              `yaml:"template_version"`
+	MinHealthy      *scenarios.Percent  `yaml:"min_healthy"`
+	MaxHealthy      *scenarios.Percent  `yaml:"max_healthy"`
+	Warmup          *scenarios.Duration `yaml:"warmup"`
+	Checkpoints     []int               `yaml:"checkpoints"`
+	CheckpointDelay *scenarios.Duration `yaml:"checkpoint_delay"`
+	SkipMatching    bool                `yaml:"skip_matching"`
+	AutoRollback    bool                `yaml:"auto_rollback"`
+	BakeTime        *scenarios.Duration `yaml:"bake_time"`
+	Wait            bool                `yaml:"wait"`
+	Timeout         scenarios.Duration  `yaml:"timeout"`
+}
+
+const defaultRefreshTimeout = 10 * time.Minute
+
+func (f *refresh) Validate() error {
+	if f.MinHealthy != nil && *f.MinHealthy > 100 {
+		return scenarios.FieldError("min_healthy", "min_healthy is out of range: use 0-100")
+	}
+	if f.MaxHealthy != nil && (*f.MaxHealthy < 100 || *f.MaxHealthy > 200) {
+		return scenarios.FieldError("max_healthy", "max_healthy is out of range: use 100-200")
+	}
+	prev := 0
+	for _, c := range f.Checkpoints {
+		if c <= prev || c > 100 {
+			return scenarios.FieldError("checkpoints", "checkpoints ascend from 1 to 100, like [50, 100]")
+		}
+		prev = c
+	}
+	return nil
+}
+
+func percent(p *scenarios.Percent) *int {
+	if p == nil {
+		return nil
+	}
+	v := int(*p)
+	return &v
+}
+
+func duration(d *scenarios.Duration) *autoscaling.Duration {
+	if d == nil {
+		return nil
+	}
+	v := autoscaling.Duration(*d)
+	return &v
+}
+
+func (f *refresh) Execute(ctx context.Context, r *scenarios.Run) error {
+	rf, err := r.Client.StartRefresh(ctx, f.Group, autoscaling.RefreshSpec{
+		TemplateVersion: f.TemplateVersion, MinHealthyPercentage: percent(f.MinHealthy), MaxHealthyPercentage: percent(f.MaxHealthy),
+		InstanceWarmup: duration(f.Warmup), CheckpointPercentages: f.Checkpoints, CheckpointDelay: duration(f.CheckpointDelay),
+		SkipMatching: f.SkipMatching, AutoRollback: f.AutoRollback, BakeTime: duration(f.BakeTime),
+	})
+	if err != nil {
+		return err
+	}
+	r.Notef("refresh %s of group %s started (%s)", rf.ID, f.Group, rf.Status)
+	if !f.Wait {
+		return nil
+	}
+	_, err = waitRefresh(ctx, r, f.Group, rf.ID, orDefault(f.Timeout, scenarios.Duration(defaultRefreshTimeout)))
+	return err
+}
+
+// waitRefresh follows a refresh until it ends, noting its progress.
+func waitRefresh(ctx context.Context, r *scenarios.Run, group, id string, timeout scenarios.Duration) (autoscaling.Refresh, error) {
+	var last autoscaling.Refresh
+	seen := ""
+	err := scenarios.Poll(ctx, timeout.D(), func(ctx context.Context) error {
+		rfs, err := r.Client.Refreshes(ctx, group)
+		if err != nil {
+			return err
+		}
+		for _, rf := range rfs {
+			if rf.ID != id {
+				continue
+			}
+			last = rf
+			if now := fmt.Sprintf("%s %d%%", rf.Status, rf.PercentComplete); now != seen {
+				seen = now
+				r.Notef("refresh %s: %s, %d%% complete%s", rf.ID, rf.Status, rf.PercentComplete, reason(rf.StatusReason))
+			}
+			if autoscaling.Done(rf.Status) {
+				return nil
+			}
+			return fmt.Errorf("refresh %s is %s, %d%% complete", rf.ID, rf.Status, rf.PercentComplete)
+		}
+		return fmt.Errorf("no refresh %s in group %s", id, group)
+	})
+	return last, err
+}
+
+// reason renders a status reason after a note, or nothing.
+func reason(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}

@@ -1,0 +1,33 @@
+package steps
+
+import (
+	"context"
+
+	"github.com/cattle-dev/cattle/scenarios"
+)
+
+func init() {
+	scenarios.RegisterAction[rollback]("rollback",
+		scenarios.Needs(groupsService),
+		scenarios.Doc("roll back the group's refresh in progress: replaced instances are replaced again with the configuration from before",
+			"rollback: {group: web, wait: true}"))
+}
+
+type rollback struct {
+	Group   string             `yaml:"group,required"`
+	Wait    bool               `yaml:"wait"`
+	Timeout scenarios.Duration `yaml:"timeout"`
+}
+
+func (s *rollback) Execute(ctx context.Context, r *scenarios.Run) error {
+	rf, err := r.Client.Rollback(ctx, s.Group)
+	if err != nil {
+		return err
+	}
+	r.Notef("refresh %s of group %s: %s", rf.ID, s.Group, rf.Status)
+	if !s.Wait {
+		return nil
+	}
+	_, err = waitRefresh(ctx, r, s.Group, rf.ID, orDefault(s.Timeout, scenarios.Duration(defaultRefreshTimeout)))
+	return err
+}
