@@ -48,6 +48,10 @@ type clientConn struct {
 	ri  reqInfo
 
 	watch watcher
+
+	// refused is set by forward when the target could not be connected
+	// to: nothing of the request reached it, so another target may take it.
+	refused error
 }
 
 func newClientConn(l *LoadBalancer, c net.Conn) *clientConn {

@@ -30,7 +30,8 @@ func (cc *clientConn) serveRequest() bool {
 	}
 	keep := !ri.close && !l.closing.Load()
 	var t *target
-	if g := l.forwards.Load().pick(); g != nil {
+	g := l.forwards.Load().pick()
+	if g != nil {
 		t = g.acquire(l.cfg.Algorithm)
 	}
 	if t == nil {
@@ -42,6 +43,23 @@ func (cc *clientConn) serveRequest() bool {
 		return keep
 	}
 	status, why, keep := cc.forward(t, keep)
+	// A target that refuses connections (its process just died) never saw
+	// the request: send it to another one, as nginx's proxy_next_upstream
+	// does, rather than fail a request no target has begun.
+	for tries := 0; cc.refused != nil && tries < maxRefusedRetries; tries++ {
+		next := g.acquireOther(l.cfg.Algorithm, t)
+		if next == nil {
+			break
+		}
+		t.counters.record(0, causeConnect)
+		t.release()
+		t, cc.refused = next, nil
+		status, why, keep = cc.forward(t, keep)
+	}
+	if err := cc.refused; err != nil {
+		cc.refused = nil
+		status, why, keep = cc.targetFailed(t, err, true, keep && !ri.hasBody())
+	}
 	// Count before release: once no request is outstanding, the counts
 	// are complete.
 	l.counters.record(status, why)
@@ -61,7 +79,11 @@ func (cc *clientConn) forward(t *target, keep bool) (int, cause, bool) {
 	for attempt := 0; ; attempt++ {
 		bc, err := t.pool.get(t.address)
 		if err != nil {
-			return cc.targetFailed(t, err, true, keep && !ri.hasBody())
+			if isTimeout(err) {
+				return cc.targetFailed(t, err, true, keep && !ri.hasBody())
+			}
+			cc.refused = err // serveRequest may try another target
+			return 0, noCause, keep
 		}
 		bodyRead, readErr, writeErr := cc.sendRequest(bc, t)
 		if readErr != nil { // the client's body broke off: it went away

@@ -80,6 +80,25 @@ func (g *TargetGroup) acquire(def Algorithm) *target {
 	return nil
 }
 
+// maxRefusedRetries bounds how many other targets a request refused by its
+// target is offered to.
+const maxRefusedRetries = 2
+
+// acquireOther acquires a target other than not, or nil when there is none.
+func (g *TargetGroup) acquireOther(def Algorithm, not *target) *target {
+	for range 4 {
+		t := g.acquire(def)
+		if t == nil {
+			return nil
+		}
+		if t != not {
+			return t
+		}
+		t.release()
+	}
+	return nil
+}
+
 func (g *TargetGroup) pick(def Algorithm) *target {
 	r := g.routes.Load()
 	n := len(r.targets)
