@@ -49,9 +49,16 @@ type clientConn struct {
 
 	watch watcher
 
-	// refused is set by forward when the target could not be connected
-	// to: nothing of the request reached it, so another target may take it.
-	refused error
+	// untaken is set by forward when the target did not take the request:
+	// it refused the connection, or closed it without a byte of answer to a
+	// request that may be sent twice. Another target may take it then.
+	untaken *targetFailure
+}
+
+// targetFailure is why a target did not take a request.
+type targetFailure struct {
+	err     error
+	dialing bool // the connection itself failed
 }
 
 func newClientConn(l *LoadBalancer, c net.Conn) *clientConn {

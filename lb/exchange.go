@@ -44,21 +44,26 @@ func (cc *clientConn) serveRequest() bool {
 	}
 	status, why, keep := cc.forward(t, keep)
 	// A target that refuses connections (its process just died) never saw
-	// the request: send it to another one, as nginx's proxy_next_upstream
-	// does, rather than fail a request no target has begun.
-	for tries := 0; cc.refused != nil && tries < maxRefusedRetries; tries++ {
+	// the request, and one that closed the connection without answering a
+	// request that may be sent twice did not serve it: send it to another
+	// target, as nginx's proxy_next_upstream does, rather than fail it.
+	for tries := 0; cc.untaken != nil && tries < maxRefusedRetries; tries++ {
 		next := g.acquireOther(l.cfg.Algorithm, t)
 		if next == nil {
 			break
 		}
-		t.counters.record(0, causeConnect)
+		if cc.untaken.dialing {
+			t.counters.record(0, causeConnect)
+		} else {
+			t.counters.record(0, causeTargetError)
+		}
 		t.release()
-		t, cc.refused = next, nil
+		t, cc.untaken = next, nil
 		status, why, keep = cc.forward(t, keep)
 	}
-	if err := cc.refused; err != nil {
-		cc.refused = nil
-		status, why, keep = cc.targetFailed(t, err, true, keep && !ri.hasBody())
+	if f := cc.untaken; f != nil {
+		cc.untaken = nil
+		status, why, keep = cc.targetFailed(t, f.err, f.dialing, keep && (f.dialing && !ri.hasBody() || !f.dialing))
 	}
 	// Count before release: once no request is outstanding, the counts
 	// are complete.
@@ -82,7 +87,7 @@ func (cc *clientConn) forward(t *target, keep bool) (int, cause, bool) {
 			if isTimeout(err) {
 				return cc.targetFailed(t, err, true, keep && !ri.hasBody())
 			}
-			cc.refused = err // serveRequest may try another target
+			cc.untaken = &targetFailure{err: err, dialing: true} // serveRequest may try another target
 			return 0, noCause, keep
 		}
 		bodyRead, readErr, writeErr := cc.sendRequest(bc, t)
@@ -111,6 +116,13 @@ func (cc *clientConn) forward(t *target, keep bool) (int, cause, bool) {
 			}
 			if retry && !bc.head.gotAny && !isTimeout(err) {
 				continue
+			}
+			if !bc.head.gotAny && !isTimeout(err) && ri.idempotent() {
+				// Closed without a byte of answer (a target whose process
+				// just died, behind the engine's port proxy): another
+				// target may answer it, as nginx's proxy_next_upstream does.
+				cc.untaken = &targetFailure{err: err}
+				return 0, noCause, keep
 			}
 			return cc.targetFailed(t, err, false, keep)
 		}

@@ -95,6 +95,17 @@ type reqInfo struct {
 
 func (r *reqInfo) hasBody() bool { return r.chunked || r.contentLength > 0 }
 
+// idempotent reports whether sending the request twice means the same as
+// once (RFC 9110, 9.2.2), so that it may go to another target when the
+// first closed the connection without answering.
+func (r *reqInfo) idempotent() bool {
+	switch string(r.method) {
+	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return !r.hasBody()
+	}
+	return false
+}
+
 // parseRequest checks a request head; a non-zero status is the error
 // response to send (and the connection is then closed).
 func parseRequest(h *head, r *reqInfo) (int, error) {

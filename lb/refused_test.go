@@ -1,7 +1,9 @@
 package lb
 
 import (
+	"net"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -39,5 +41,59 @@ func TestRefusedWithNoOtherTargetIs502(t *testing.T) {
 	l := startLB(t, Config{}, Forward{Group: g, Weight: 1})
 	if r := get(t, newClient(), l, "/"); r.status != http.StatusBadGateway {
 		t.Fatalf("got %d, want 502", r.status)
+	}
+}
+
+// hangUpPort accepts connections and closes them without answering, as the
+// engine's port proxy does once the container behind it is gone.
+func hangUpPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			buf := make([]byte, 512)
+			_, _ = c.Read(buf)
+			c.Close()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestUnansweredIdempotentRequestGoesToAnotherTarget(t *testing.T) {
+	g := newGroup(t, TargetGroupConfig{})
+	live := newBackend(t, "live")
+	register(t, g, live)
+	waitState(t, g, StateHealthy, "live")
+	dead := addHealthy(g, "dead")
+	dead.address = hangUpPort(t)
+	l := startLB(t, Config{}, Forward{Group: g, Weight: 1})
+	c := newClient()
+	for range 20 {
+		if r := get(t, c, l, "/"); r.status != http.StatusOK || r.target != "live" {
+			t.Fatalf("got %d from %q, want 200 from the live target", r.status, r.target)
+		}
+	}
+	// A POST may have been acted on: it is not sent twice.
+	saw502 := false
+	for range 20 {
+		resp, err := c.Post("http://"+l.Addr()+"/", "text/plain", strings.NewReader("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusBadGateway {
+			saw502 = true
+		}
+	}
+	if !saw502 {
+		t.Fatalf("a POST the dead target hung up on was sent again elsewhere")
 	}
 }

@@ -99,3 +99,21 @@ func (s TargetStats) add(o TargetStats) TargetStats {
 	}
 	return s
 }
+
+// TargetStats returns the counters of every target the group still knows
+// of (draining ones too), by target id: a target group's own per-target
+// metrics, whichever load balancers forward to it.
+func (g *TargetGroup) TargetStats() map[string]TargetStats {
+	g.mu.Lock()
+	ts := g.allLocked()
+	g.mu.Unlock()
+	out := make(map[string]TargetStats, len(ts))
+	for _, t := range ts {
+		if prev, ok := out[t.id]; ok {
+			out[t.id] = prev.add(t.stats())
+		} else {
+			out[t.id] = t.stats()
+		}
+	}
+	return out
+}
