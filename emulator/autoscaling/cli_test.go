@@ -161,7 +161,7 @@ func TestCLIGroupsRefreshAndRollback(t *testing.T) {
 	}
 
 	out = mustRun("groups", "refresh", "web", "--template-version", "2", "--min-healthy", "50", "--wait")
-	if !strings.Contains(out, "Pending 0%") || !strings.HasSuffix(out, "ended Successful\n") {
+	if !strings.Contains(out, "started on group web") || !strings.HasSuffix(out, "ended Successful\n") {
 		t.Errorf("refresh --wait said:\n%s", out)
 	}
 
