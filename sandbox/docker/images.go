@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/client"
 
@@ -142,5 +143,13 @@ func (r *Runtime) RemoveImage(ctx context.Context, ref string) error {
 		return err
 	}
 	_, err = r.cli.ImageRemove(ctx, img.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+	if err != nil && strings.Contains(err.Error(), "unrecognized image ID") {
+		// A parent layer this image shares with another (the build cache)
+		// went in a concurrent removal: remove the image itself.
+		_, err = r.cli.ImageRemove(ctx, img.ID, client.ImageRemoveOptions{Force: true})
+		if cerrdefs.IsNotFound(err) {
+			err = nil
+		}
+	}
 	return r.wrap("remove image "+ref, err)
 }
