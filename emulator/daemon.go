@@ -148,7 +148,8 @@ func (d *Daemon) init(ctx context.Context) error {
 		return fmt.Errorf("adopting the sandbox's containers: %w", err)
 	}
 	d.lbs = elb.New(elb.Config{DB: d.db, Compute: d.compute, Profile: d.opts.Timing})
-	d.groups = autoscaling.New(autoscaling.Config{DB: d.db, Compute: d.compute, LB: d.lbs, Profile: d.opts.Timing})
+	d.groups = autoscaling.New(autoscaling.Config{DB: d.db, Compute: d.compute, LB: d.lbs,
+		Metrics: groupMetrics{lbs: d.lbs, compute: d.compute}, Profile: d.opts.Timing})
 	d.compute.SetHooks(compute.Hooks{
 		BeforeStop: d.lbs.BeforeStop,
 		StateChanged: func(inst compute.Instance) {

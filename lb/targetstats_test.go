@@ -12,12 +12,17 @@ func TestTargetStatsCountsTheGroupsOwnTargets(t *testing.T) {
 	l := startLB(t, Config{}, Forward{Group: g})
 
 	served := spread(t, l, 100, 4)
-	ts := g.TargetStats()
-	for _, b := range bs {
-		if got := ts[b.id].Requests; got != int64(served[b.id]) {
-			t.Errorf("%s: TargetStats counts %d requests, it served %d", b.id, got, served[b.id])
+	// A request is counted once its response is written out, a moment
+	// after the client has it.
+	eventually(t, "every request counted", func() bool {
+		ts := g.TargetStats()
+		for _, b := range bs {
+			if ts[b.id].Requests != int64(served[b.id]) {
+				return false
+			}
 		}
-	}
+		return true
+	})
 	<-g.Deregister("i-a")
 	if _, ok := g.TargetStats()["i-a"]; !ok {
 		t.Error("a target that finished draining lost its counters at once")

@@ -130,6 +130,15 @@ type Event struct {
 	Time        time.Time
 }
 
+// ContainerStats is a container's resource use, as `docker stats` shows it.
+type ContainerStats struct {
+	// CPUPercent is CPU use over the last sampling interval, where 100 is
+	// one whole CPU (a container busy on two CPUs shows 200).
+	CPUPercent float64
+	// MemoryBytes is memory in use, the page cache that can be reclaimed left out.
+	MemoryBytes int64
+}
+
 // Info describes the engine.
 type Info struct {
 	Version    string // engine version, e.g. "28.2.2"
@@ -165,6 +174,9 @@ type Runtime interface {
 	// Logs returns the container's stdout and stderr, the last tail lines (0: all).
 	Logs(ctx context.Context, id string, tail int) ([]byte, error)
 	Changes(ctx context.Context, id string) ([]Change, error)
+	// Stats samples a container's resource use; a container that is not
+	// running uses none. A missing one is ErrNotFound.
+	Stats(ctx context.Context, id string) (ContainerStats, error)
 	Commit(ctx context.Context, id string, opts CommitOptions) (imageID string, err error)
 
 	// BuildImage builds an image from a tar build context holding a

@@ -73,3 +73,16 @@ func (c *Client) Rollback(ctx context.Context, name string) (autoscaling.Refresh
 	var out autoscaling.Refresh
 	return out, c.do(ctx, http.MethodPost, groupPath(name, "rollback"), nil, &out)
 }
+
+// PutPolicy sets a group's target tracking scaling policy (one per group;
+// a new one replaces it) and returns the group.
+func (c *Client) PutPolicy(ctx context.Context, name string, spec autoscaling.PolicySpec) (autoscaling.GroupDetail, error) {
+	var out autoscaling.GroupDetail
+	return out, c.do(ctx, http.MethodPut, groupPath(name, "policy"), spec, &out)
+}
+
+// DeletePolicy removes a group's scaling policy; its capacity stays.
+func (c *Client) DeletePolicy(ctx context.Context, name string) (autoscaling.GroupDetail, error) {
+	var out autoscaling.GroupDetail
+	return out, c.do(ctx, http.MethodDelete, groupPath(name, "policy"), nil, &out)
+}

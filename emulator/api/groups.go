@@ -19,6 +19,8 @@ func (s *server) groupRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/groups/{name}/refreshes", s.withGroups(s.startRefresh))
 	mux.HandleFunc("POST /v1/groups/{name}/refreshes/cancel", s.withGroups(s.cancelRefresh))
 	mux.HandleFunc("POST /v1/groups/{name}/rollback", s.withGroups(s.rollback))
+	mux.HandleFunc("PUT /v1/groups/{name}/policy", s.withGroups(s.putPolicy))
+	mux.HandleFunc("DELETE /v1/groups/{name}/policy", s.withGroups(s.deletePolicy))
 }
 
 // withGroups answers 503 when the daemon runs no auto scaling service.
@@ -89,5 +91,21 @@ func (s *server) cancelRefresh(g *autoscaling.Service, w http.ResponseWriter, r 
 
 func (s *server) rollback(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
 	out, err := g.Rollback(r.Context(), r.PathValue("name"))
+	reply(w, out, err)
+}
+
+// putPolicy sets the group's target tracking scaling policy, replacing
+// the one it had, and answers with the group.
+func (s *server) putPolicy(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
+	var req autoscaling.PolicySpec
+	if !decode(w, r, &req) {
+		return
+	}
+	out, err := g.PutPolicy(r.Context(), r.PathValue("name"), req)
+	reply(w, out, err)
+}
+
+func (s *server) deletePolicy(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
+	out, err := g.DeletePolicy(r.Context(), r.PathValue("name"))
 	reply(w, out, err)
 }

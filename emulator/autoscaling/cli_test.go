@@ -86,7 +86,7 @@ func startDaemon(t *testing.T) string {
 	p.HealthInterval, p.HealthTimeout, p.GracePeriod = 10*time.Millisecond, 5*time.Millisecond, 20*time.Millisecond
 	comp := compute.New(compute.Config{DB: db, Runtime: rt, Sandbox: "cli", Network: "cattle-cli", Images: fakeCatalog{rt}, Profile: p})
 	lb := &instantLB{targets: map[string]compute.Instance{}}
-	groups := autoscaling.New(autoscaling.Config{DB: db, Compute: comp, LB: lb, Profile: p})
+	groups := autoscaling.New(autoscaling.Config{DB: db, Compute: comp, LB: lb, Metrics: idleMetrics{comp}, Profile: p})
 	comp.SetHooks(compute.Hooks{
 		BeforeStop:   func(ctx context.Context, inst compute.Instance) { lb.deregister(inst.ID) },
 		StateChanged: func(compute.Instance) { groups.Notify() },

@@ -235,6 +235,11 @@ func (s *Service) drive(v groupView, r Refresh, now time.Time) (plan, passResult
 	ordered := filter(old, knownBad)
 	ordered = append(ordered, scaleInOrder(g.Zones, target, filter(old, not(knownBad)), len(old))...)
 	healthBudget, cpBudget := healthy-lim.minHealthy, cpLimit-gone
+	// As AWS, the next batch waits until the instances this phase launched
+	// pass the health checks and warm up: going on with the healthy ones
+	// to spare so far would start a partial batch, and a whole extra round
+	// of launch and health checks for the rest.
+	batchComing := slices.ContainsFunc(v.members, func(m member) bool { return mine(m) && !inService(g, m, warmup, now) })
 	var picked []member
 	for _, m := range ordered {
 		if cpBudget <= 0 {
@@ -244,7 +249,7 @@ func (s *Service) drive(v groupView, r Refresh, now time.Time) (plan, passResult
 			// Only an instance known to be failing goes without a healthy
 			// one to spare: one the load balancer has not judged yet (after
 			// a restart, say) may be serving.
-			if healthBudget <= 0 {
+			if healthBudget <= 0 || batchComing {
 				continue
 			}
 			healthBudget--

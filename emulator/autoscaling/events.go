@@ -15,6 +15,7 @@ const (
 	EventGroupDeleting = "group.deleting"
 	EventGroupDeleted  = "group.deleted"
 	EventGroupConfig   = "group.config"
+	EventGroupPolicy   = "group.policy"
 	EventLaunch        = "group.launch"
 	EventLaunchFailed  = "group.launch_failed"
 	EventTerminate     = "group.terminate"

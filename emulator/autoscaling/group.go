@@ -163,6 +163,9 @@ func (s *Service) detail(g Group, active map[string]Refresh, insts []compute.Ins
 	if r, ok := active[g.Name]; ok {
 		d.Refresh = &r
 	}
+	if g.Policy != nil {
+		d.Metric = s.lastReading(g.Name)
+	}
 	return d
 }
 

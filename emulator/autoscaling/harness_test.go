@@ -177,6 +177,7 @@ type harness struct {
 	clock   *FakeClock
 	rt      *gatedRuntime
 	lb      *fakeLB
+	metrics *fakeMetrics
 	db      *store.DB
 	compute *compute.Service
 	svc     *Service
@@ -212,6 +213,7 @@ func newHarness(t *testing.T) *harness {
 		minHealthy: -1, maxTotal: -1, terminated: map[string]int{},
 		stopHeld: make(chan string, 100), stopRelease: make(chan struct{}),
 	}
+	h.metrics = &fakeMetrics{h: h, counts: map[string]float64{}}
 	t.Cleanup(func() {
 		close(h.rt.release)
 		close(h.stopRelease)
@@ -245,7 +247,7 @@ func (h *harness) open() {
 	h.ctx, h.cancel = context.WithCancel(context.WithValue(context.Background(), planeKey{}, h.plane))
 	h.compute = compute.New(compute.Config{DB: db, Runtime: h.rt, Sandbox: "unit", Network: "cattle-unit",
 		Images: fakeImages{h.rt.Fake}, Profile: h.profile, Now: h.clock.Now})
-	svc := New(Config{DB: db, Compute: h.compute, LB: h.lb, Profile: h.profile, Clock: h.clock})
+	svc := New(Config{DB: db, Compute: h.compute, LB: h.lb, Metrics: h.metrics, Profile: h.profile, Clock: h.clock})
 	h.svc = svc
 	comp := h.compute
 	h.compute.SetHooks(compute.Hooks{

@@ -29,7 +29,10 @@ type Config struct {
 	Compute *compute.Service
 	// LB is the load balancers' control plane; nil means groups cannot
 	// have a load balancer.
-	LB      LoadBalancing
+	LB LoadBalancing
+	// Metrics is where scaling policies read what they track; nil means
+	// groups cannot have a scaling policy.
+	Metrics Metrics
 	Profile timing.Profile
 	Clock   Clock // RealClock when nil
 }
@@ -39,6 +42,7 @@ type Service struct {
 	db      *store.DB
 	compute *compute.Service
 	lb      LoadBalancing
+	metrics Metrics
 	profile timing.Profile
 	clock   Clock
 	// started is when this Service was made: a new instance's time to
@@ -49,6 +53,7 @@ type Service struct {
 	mu      sync.Mutex
 	busy    map[string]bool      // groups with an activity in flight
 	backoff map[string]backoffAt // groups whose launches failed lately
+	series  map[string]*series   // the recent samples of each policy's metric, by group
 	wg      sync.WaitGroup       // activities in flight
 }
 
@@ -68,9 +73,9 @@ func New(cfg Config) *Service {
 		clock = RealClock()
 	}
 	return &Service{
-		db: cfg.DB, compute: cfg.Compute, lb: cfg.LB, profile: cfg.Profile, clock: clock,
+		db: cfg.DB, compute: cfg.Compute, lb: cfg.LB, metrics: cfg.Metrics, profile: cfg.Profile, clock: clock,
 		started: clock.Now(), notify: make(chan struct{}, 1),
-		busy: map[string]bool{}, backoff: map[string]backoffAt{},
+		busy: map[string]bool{}, backoff: map[string]backoffAt{}, series: map[string]*series{},
 	}
 }
 
@@ -153,11 +158,16 @@ func (s *Service) reconcileOnce(ctx context.Context) passResult {
 		return res
 	}
 	now := s.clock.Now()
+	tracked := map[string]bool{}
 	for _, g := range groups {
+		v := s.viewOf(g, insts)
+		if g.Policy != nil && g.Status != StatusDeleting && s.metrics != nil {
+			tracked[g.Name] = true
+			res.wakeAt(s.sampleIfDue(ctx, v, now))
+		}
 		if s.isBusy(g.Name) {
 			continue
 		}
-		v := s.viewOf(g, insts)
 		var p plan
 		var out passResult
 		var err error
@@ -167,7 +177,13 @@ func (s *Service) reconcileOnce(ctx context.Context) passResult {
 		case ok:
 			p, out, err = s.refreshPass(ctx, v, r, now)
 		default:
-			p, out, err = s.capacityPass(ctx, v, now)
+			// A policy acts only outside a refresh, whose healthy
+			// percentages are of the capacity it started with.
+			if v.group, out, err = s.trackPass(v, now); err == nil {
+				var more passResult
+				p, more, err = s.capacityPass(ctx, v, now)
+				out.merge(more)
+			}
 		}
 		if err != nil && ctx.Err() == nil && !errors.Is(err, store.ErrConflict) {
 			slog.Warn("autoscaling: reconciling group", "group", g.Name, "err", err)
@@ -178,6 +194,7 @@ func (s *Service) reconcileOnce(ctx context.Context) passResult {
 			s.start(ctx, p)
 		}
 	}
+	s.forgetSeries(tracked)
 	return res
 }
 

@@ -43,6 +43,8 @@ type Group struct {
 	// unhealthy instance's replacement is launched before it is terminated.
 	MaxHealthyPercentage int       `json:"max_healthy_percentage"`
 	CreatedAt            time.Time `json:"created_at"`
+	// Policy is the group's target tracking scaling policy, if any.
+	Policy *Policy `json:"policy,omitempty"`
 	// Status is empty for a group in service, StatusDeleting while it goes.
 	Status string `json:"status,omitempty"`
 }
@@ -83,6 +85,8 @@ type GroupDetail struct {
 	Healthy int `json:"healthy"`
 	// Refresh is the refresh in progress, if any.
 	Refresh *Refresh `json:"refresh,omitempty"`
+	// Metric is the policy's metric as it was last computed, if any.
+	Metric *MetricReading `json:"metric,omitempty"`
 }
 
 // Instance refresh statuses, as AWS names them.

@@ -77,10 +77,17 @@ func (s *Service) RunInstances(ctx context.Context, req RunRequest) ([]Instance,
 	return insts, nil
 }
 
-// createPending records the new instances as pending, all in one transaction.
+// createPending records the new instances as pending, all in one
+// transaction. They are marked busy before the transaction commits: a
+// reconcile that sees them pending must know they are being launched.
 func (s *Service) createPending(req RunRequest, v TemplateVersion, itype InstanceType) ([]Instance, error) {
 	hash := configHash(v, itype)
 	now := s.now()
+	ids := make([]string, req.Count)
+	for i := range ids {
+		ids[i] = NewInstanceID()
+	}
+	s.markBusy(ids...)
 	var insts []Instance
 	err := s.db.Update(func(tx *store.Tx) error {
 		zones, err := s.zonePlan(tx, req)
@@ -90,7 +97,7 @@ func (s *Service) createPending(req RunRequest, v TemplateVersion, itype Instanc
 		insts = insts[:0]
 		for i := 0; i < req.Count; i++ {
 			inst := Instance{
-				ID: NewInstanceID(), State: StatePending, StateCode: StateCode(StatePending),
+				ID: ids[i], State: StatePending, StateCode: StateCode(StatePending),
 				Template: v.TemplateName, TemplateID: v.TemplateID, TemplateVersion: v.Version,
 				Image: v.Image, ImageDigest: v.ImageDigest, InstanceType: itype.Name, Zone: zones[i],
 				Port: v.Port, ConfigHash: hash, Group: req.Group, Tags: req.Tags,
@@ -106,9 +113,9 @@ func (s *Service) createPending(req RunRequest, v TemplateVersion, itype Instanc
 		}
 		return nil
 	})
-	if err == nil {
-		for _, inst := range insts {
-			s.markBusy(inst.ID)
+	if err != nil {
+		for _, id := range ids {
+			s.unmarkBusy(id)
 		}
 	}
 	return insts, err

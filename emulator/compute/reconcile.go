@@ -24,6 +24,7 @@ const (
 // (at daemon start) it also finishes work a crash interrupted and removes
 // labelled containers that no instance owns.
 func (s *Service) Reconcile(ctx context.Context, adopt bool) error {
+	listedAt := s.now()
 	containers, err := s.rt.List(ctx, map[string]string{sandbox.LabelSandbox: s.sandbox, sandbox.LabelRole: RoleInstance})
 	if err != nil {
 		return fmt.Errorf("listing the sandbox's containers: %w", err)
@@ -40,11 +41,23 @@ func (s *Service) Reconcile(ctx context.Context, adopt bool) error {
 	var errs []error
 	now := s.now()
 	for _, inst := range insts {
+		cs := byInstance[inst.ID]
+		delete(byInstance, inst.ID) // owned, whatever this pass does with it
 		if s.isBusy(inst.ID) {
 			continue
 		}
-		cs := byInstance[inst.ID]
-		delete(byInstance, inst.ID)
+		// Read again now that it is known not busy: a launch or a
+		// termination may have ended since the list was read.
+		if inst, err = s.Instance(ctx, inst.ID); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		// An instance that changed while the engine was being listed (a
+		// launch that just finished) is newer than what the list says of
+		// its container: the next pass looks again.
+		if inst.StateChangedAt.After(listedAt) {
+			continue
+		}
 		c, found, extra := pickContainer(inst, cs)
 		for _, x := range extra { // never two containers for one instance
 			errs = append(errs, s.rt.Remove(ctx, x.ID, true))

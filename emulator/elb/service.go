@@ -554,6 +554,24 @@ func (s *Service) Stats(ctx context.Context, name string) (Stats, error) {
 	return out, nil
 }
 
+// TargetRequests returns, by instance id, how many requests each target of
+// the load balancer's target group has been sent since it was registered:
+// the counters AWS's RequestCountPerTarget is made of.
+func (s *Service) TargetRequests(ctx context.Context, name string) (map[string]int64, error) {
+	l := s.liveLB(name)
+	if l == nil {
+		if err := s.Check(ctx, name); err != nil {
+			return nil, err
+		}
+		return nil, errdefs.Conflict("load balancer %s is not running: restart the daemon with 'cattle up'", name)
+	}
+	out := map[string]int64{}
+	for id, t := range l.group.TargetStats() {
+		out[id] = t.Requests
+	}
+	return out, nil
+}
+
 // SetForwards sets the weighted forwards of a load balancer: each names a
 // load balancer whose target group gets that share of the requests.
 func (s *Service) SetForwards(ctx context.Context, name string, fs []Forward) (LoadBalancer, error) {

@@ -18,7 +18,10 @@ type Profile struct {
 	GracePeriod         time.Duration `json:"grace_period"`
 	CheckpointDelay     time.Duration `json:"checkpoint_delay"`
 	Cooldown            time.Duration `json:"cooldown"`
-	TerminatedVisible   time.Duration `json:"terminated_visible"`
+	// MetricPeriod is how long target tracking averages a metric over:
+	// CloudWatch's one-minute period on the aws profile.
+	MetricPeriod      time.Duration `json:"metric_period"`
+	TerminatedVisible time.Duration `json:"terminated_visible"`
 	// StopTimeout is how long a container gets after SIGTERM before SIGKILL.
 	StopTimeout time.Duration `json:"stop_timeout"`
 }
@@ -35,6 +38,7 @@ func Fast() Profile {
 		GracePeriod:         2 * time.Second,
 		CheckpointDelay:     5 * time.Second,
 		Cooldown:            5 * time.Second,
+		MetricPeriod:        5 * time.Second,
 		TerminatedVisible:   10 * time.Minute,
 		StopTimeout:         2 * time.Second,
 	}
@@ -52,6 +56,7 @@ func AWS() Profile {
 		GracePeriod:         0,
 		CheckpointDelay:     3600 * time.Second,
 		Cooldown:            300 * time.Second,
+		MetricPeriod:        time.Minute,
 		TerminatedVisible:   time.Hour,
 		StopTimeout:         10 * time.Second,
 	}

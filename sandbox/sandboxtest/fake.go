@@ -23,6 +23,7 @@ type Fake struct {
 	images     map[string]sandbox.Image
 	networks   map[string]map[string]string
 	nextPort   int
+	stats      map[string]sandbox.ContainerStats
 	subs       []fakeSub
 	// FailCreate, when set, makes Create fail with it.
 	FailCreate error
@@ -44,6 +45,7 @@ func New() *Fake {
 		containers: map[string]*sandbox.Container{},
 		images:     map[string]sandbox.Image{},
 		networks:   map[string]map[string]string{},
+		stats:      map[string]sandbox.ContainerStats{},
 		nextPort:   40000,
 		Calls:      map[string]int{},
 	}
@@ -284,6 +286,29 @@ func (f *Fake) Logs(ctx context.Context, id string, tail int) ([]byte, error) {
 }
 
 func (f *Fake) Changes(ctx context.Context, id string) ([]sandbox.Change, error) { return nil, nil }
+
+// SetStats sets what Stats reports for a container while it runs.
+func (f *Fake) SetStats(id string, st sandbox.ContainerStats) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stats[id] = st
+}
+
+// Stats reports the values SetStats gave (zero until then); a container
+// that is not running uses nothing.
+func (f *Fake) Stats(ctx context.Context, id string) (sandbox.ContainerStats, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("Stats")
+	c, err := f.get(id)
+	if err != nil {
+		return sandbox.ContainerStats{}, err
+	}
+	if c.State != sandbox.StateRunning {
+		return sandbox.ContainerStats{}, nil
+	}
+	return f.stats[id], nil
+}
 
 func (f *Fake) Commit(ctx context.Context, id string, opts sandbox.CommitOptions) (string, error) {
 	img := f.AddImage(opts.Ref, opts.Labels)

@@ -22,7 +22,8 @@ func groupsCommand() *command {
 			"replacing (never repairing) the ones that fail their health checks. A refresh rolls a new version out\n" +
 			"in batches that keep --min-healthy percent serving; a rollback puts the previous one back.",
 		subs: []*command{groupsCreate(), groupsScale(), groupsLs(), groupsInspect(), groupsRm(),
-			groupsRefresh(), groupsRefreshes(), groupsRollback(), groupsCancelRefresh("cancel-refresh"), groupsCancelRefresh("refresh-cancel")},
+			groupsRefresh(), groupsRefreshes(), groupsRollback(), groupsCancelRefresh("cancel-refresh"), groupsCancelRefresh("refresh-cancel"),
+			groupsPolicy()},
 	}
 }
 
@@ -220,6 +221,9 @@ func groupsInspect() *command {
 				if r := g.Refresh; r != nil {
 					fmt.Fprintf(t, "refresh %s %s, %d%% complete, %d to update%s\n", r.ID, r.Status, r.PercentComplete,
 						r.InstancesToUpdate, refreshReason(*r))
+				}
+				if g.Policy != nil {
+					writePolicy(t, "policy: ", g)
 				}
 				fmt.Fprintln(t)
 				instanceTable(t, g.Instances)

@@ -1,0 +1,87 @@
+package autoscaling_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/cattle-dev/cattle/emulator/compute"
+)
+
+// idleMetrics is a sandbox nobody sends requests to; CPU comes from the
+// fake engine (idle too).
+type idleMetrics struct{ comp *compute.Service }
+
+func (idleMetrics) TargetRequests(ctx context.Context, lb string) (map[string]int64, error) {
+	return map[string]int64{}, nil
+}
+
+func (m idleMetrics) InstanceCPU(ctx context.Context, inst compute.Instance) (float64, error) {
+	return m.comp.CPUUtilization(ctx, inst)
+}
+
+func TestCLIGroupsPolicy(t *testing.T) {
+	dir := startDaemon(t)
+	mustRun := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := cattle(t, dir, args...)
+		if code != 0 {
+			t.Fatalf("cattle %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+		return out
+	}
+	mustRun("groups", "create", "web", "--template", "web", "--min", "1", "--max", "4", "--desired", "2",
+		"--lb", "web", "--health-check-type", "ELB", "--wait")
+
+	if out := mustRun("groups", "policy", "web"); !strings.Contains(out, "group web has no scaling policy") {
+		t.Errorf("policy of a group without one:\n%s", out)
+	}
+	out := mustRun("groups", "policy", "web", "--target-requests-per-target", "100", "--warmup", "0s", "--cooldown", "1s")
+	want := "group web tracks ALBRequestCountPerTarget at 100 requests per target per minute (warmup 0s, scale-in cooldown 1s); desired 2 (min 1, max 4)"
+	if !strings.Contains(out, want) {
+		t.Errorf("policy said:\n%s\nwant %q", out, want)
+	}
+	if out := mustRun("groups", "inspect", "web"); !strings.Contains(out, "policy: tracks ALBRequestCountPerTarget at 100") {
+		t.Errorf("inspect shows no policy:\n%s", out)
+	}
+	var g struct {
+		Policy struct {
+			Type           string  `json:"type"`
+			Metric         string  `json:"metric"`
+			TargetValue    float64 `json:"target_value"`
+			InstanceWarmup string  `json:"instance_warmup"`
+		} `json:"policy"`
+	}
+	if err := json.Unmarshal([]byte(mustRun("groups", "inspect", "web", "-o", "json")), &g); err != nil {
+		t.Fatal(err)
+	}
+	if g.Policy.Type != "TargetTrackingScaling" || g.Policy.Metric != "ALBRequestCountPerTarget" || g.Policy.TargetValue != 100 || g.Policy.InstanceWarmup != "0s" {
+		t.Errorf("inspect -o json policy: %+v", g.Policy)
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--target-requests-per-target", "100", "--target-cpu", "50"}, "not both"},
+		{[]string{"--warmup", "1s"}, "needs a target"},
+		{[]string{"--delete", "--target-cpu", "50"}, "--delete takes no other flag"},
+		{[]string{"--target-cpu", "150"}, "out of range"},
+	} {
+		code, _, errOut := cattle(t, dir, append([]string{"groups", "policy", "web"}, c.args...)...)
+		if code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("groups policy web %s: exit %d, %s (want 2 and %q)", strings.Join(c.args, " "), code, errOut, c.want)
+		}
+	}
+	if code, out, _ := cattle(t, dir, "groups", "policy", "--help"); code != 0 || !strings.Contains(out, "PER MINUTE") {
+		t.Errorf("help should state the unit (exit %d):\n%s", code, out)
+	}
+
+	if out := mustRun("groups", "policy", "web", "--delete"); !strings.Contains(out, "scaling policy removed, desired capacity stays") {
+		t.Errorf("delete said:\n%s", out)
+	}
+	if code, _, errOut := cattle(t, dir, "groups", "policy", "web", "--delete"); code != 1 || !strings.Contains(errOut, "has no scaling policy") {
+		t.Errorf("deleting twice: exit %d, %s", code, errOut)
+	}
+}

@@ -1,0 +1,256 @@
+package autoscaling
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cattle-dev/cattle/emulator/errdefs"
+)
+
+func (h *harness) putPolicy(spec PolicySpec) GroupDetail {
+	h.t.Helper()
+	d, err := h.svc.PutPolicy(ctx, "web", spec)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return d
+}
+
+// scaleEvents are the messages of the policy's scaling events.
+func (h *harness) scaleEvents() []string {
+	var out []string
+	for _, e := range h.events(EventGroupScale) {
+		if e.Fields["reason"] != "" {
+			out = append(out, e.Message)
+		}
+	}
+	return out
+}
+
+func (h *harness) desired() int { return h.group().Desired }
+
+// lastScaledAt is when the policy last scaled group web.
+func (h *harness) lastScaledAt() time.Time {
+	h.t.Helper()
+	p := h.group().Policy
+	if p == nil || p.LastScaledAt == nil {
+		h.t.Fatal("the policy never scaled")
+	}
+	return *p.LastScaledAt
+}
+
+func TestPolicyScalesOutUnderLoadAndHoldsAtTarget(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(2)
+	h.putPolicy(PolicySpec{TargetRequestsPerTarget: 100})
+	h.metrics.setLoad(360) // 180 per target per minute on 2
+
+	h.runUntil("scaled out", func() bool { return h.desired() == 4 })
+	evs := h.scaleEvents()
+	if len(evs) != 1 || !strings.Contains(evs[0], "scaling out from 2 to 4: 180 requests per target per minute, target 100") {
+		t.Fatalf("scale events: %q", evs)
+	}
+	h.waitHealthy(4)
+	// 90 per target on 4: ceil(4 * 90 / 100) = 4, the group stays.
+	h.advance(30 * time.Second)
+	if d := h.group(); d.Desired != 4 || len(h.scaleEvents()) != 1 {
+		t.Fatalf("desired %d after the load settled on 4; events %q", d.Desired, h.scaleEvents())
+	}
+	// Whole requests over a few seconds: 90 give or take one request.
+	if m := h.group().Metric; m == nil || m.Instances != 4 || m.Value < 75 || m.Value > 100 {
+		t.Errorf("metric %+v, want about 90 over 4 instances", m)
+	}
+}
+
+func TestPolicyScalesInOnlyAfterTheCooldown(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(2)
+	cooldown := 30 * time.Second
+	h.putPolicy(PolicySpec{TargetRequestsPerTarget: 100, InstanceWarmup: D(0), ScaleInCooldown: D(cooldown)})
+	h.metrics.setLoad(360)
+	h.runUntil("scaled out", func() bool { return h.desired() == 4 })
+	scaledOut := h.lastScaledAt()
+	h.waitHealthy(4)
+	h.metrics.setLoad(0)
+
+	// The metric is 0 long before the cooldown ends: the group waits.
+	for h.clock.Now().Before(scaledOut.Add(cooldown - time.Second)) {
+		h.advance(step)
+		if d := h.desired(); d != 4 {
+			t.Fatalf("scaled in to %d at %s, inside the cooldown of %s since %s", d,
+				h.clock.Now().Format(time.TimeOnly), cooldown, scaledOut.Format(time.TimeOnly))
+		}
+	}
+	h.runUntil("scaled in", func() bool { return h.desired() == 1 })
+	if at := h.lastScaledAt(); at.Before(scaledOut.Add(cooldown)) {
+		t.Errorf("scaled in at %s, before the cooldown ended at %s", at, scaledOut.Add(cooldown))
+	}
+	evs := h.scaleEvents()
+	if last := evs[len(evs)-1]; !strings.Contains(last, "scaling in from 4 to 1 (min 1): 0 requests per target per minute, target 100") {
+		t.Errorf("scale-in event: %q", last)
+	}
+	h.waitHealthy(1)
+}
+
+func TestPolicyClampsToMinAndMax(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(2, func(s *GroupSpec) { s.Min, s.Max = 2, 5 })
+	h.putPolicy(PolicySpec{TargetRequestsPerTarget: 10, InstanceWarmup: D(0)})
+	h.metrics.setLoad(6000) // wants 600 instances
+	h.runUntil("at max", func() bool { return h.desired() == 5 })
+	if evs := h.scaleEvents(); !strings.Contains(evs[0], "scaling out from 2 to 5 (max 5)") {
+		t.Errorf("scale-out event: %q", evs)
+	}
+	h.waitHealthy(5)
+	h.advance(10 * time.Second)
+	if d := h.desired(); d != 5 {
+		t.Fatalf("desired %d, above max", d)
+	}
+
+	h.metrics.setLoad(0)
+	h.runUntil("at min", func() bool { return h.desired() == 2 })
+	h.advance(20 * time.Second)
+	if d := h.desired(); d != 2 {
+		t.Fatalf("desired %d, below min", d)
+	}
+}
+
+func TestPolicyKeepsOneInstanceWhenMinIsZero(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(3) // min 0
+	h.putPolicy(PolicySpec{TargetRequestsPerTarget: 100, InstanceWarmup: D(0)})
+	h.runUntil("scaled in", func() bool { return h.desired() == 1 })
+	h.advance(20 * time.Second)
+	if d := h.desired(); d != 1 {
+		t.Fatalf("desired %d: with none left there is nothing to measure", d)
+	}
+}
+
+// Instances warming up count neither in the metric nor as the capacity it
+// is multiplied by: a burst of CPU while one starts scales nothing.
+func TestPolicyLeavesWarmingInstancesOutOfTheMetric(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(2)
+	for _, inst := range h.members() {
+		h.setCPU(inst, 90)
+	}
+	warmup := 30 * time.Second
+	h.putPolicy(PolicySpec{TargetCPU: 50, InstanceWarmup: D(warmup)})
+	h.runUntil("scaled out", func() bool { return h.desired() == 4 })
+	if evs := h.scaleEvents(); !strings.Contains(evs[0], "scaling out from 2 to 4: average CPU 90%, target 50") {
+		t.Fatalf("scale events: %q", evs)
+	}
+	h.waitHealthy(4)
+	old := map[string]bool{}
+	for _, inst := range h.everInstances()[:2] {
+		old[inst.ID] = true
+	}
+	for _, inst := range h.members() {
+		if !old[inst.ID] {
+			h.setCPU(inst, 100) // starting up
+		}
+	}
+	newest := h.members()[3].LaunchedAt
+	for h.clock.Now().Before(newest.Add(warmup - time.Second)) {
+		h.advance(step)
+		if d := h.desired(); d != 4 {
+			t.Fatalf("desired %d while the new instances warm up: they counted", d)
+		}
+	}
+	if m := h.group().Metric; m == nil || m.Instances != 2 || m.Value != 90 {
+		t.Fatalf("metric %+v during warmup, want 90 over the 2 warm instances", m)
+	}
+	// Warm, they count: 4 at 95% on average wants ceil(4 * 95 / 50) = 8.
+	h.runUntil("scaled out again", func() bool { return h.desired() == 8 })
+}
+
+func TestPolicyScaleInCanBeDisabled(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(3)
+	h.putPolicy(PolicySpec{TargetRequestsPerTarget: 100, InstanceWarmup: D(0), DisableScaleIn: true})
+	h.advance(30 * time.Second)
+	if d := h.desired(); d != 3 {
+		t.Fatalf("desired %d with scale in disabled", d)
+	}
+}
+
+func TestPolicyValidationAndLifecycle(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(1)
+	if _, err := h.svc.CreateGroup(ctx, GroupSpec{Name: "nolb", Template: "web", Min: 0, Max: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		group string
+		spec  PolicySpec
+		want  string
+	}{
+		{"web", PolicySpec{}, "needs a target"},
+		{"web", PolicySpec{TargetRequestsPerTarget: 100, TargetCPU: 50}, "not both"},
+		{"web", PolicySpec{TargetCPU: 150}, "out of range"},
+		{"web", PolicySpec{TargetRequestsPerTarget: -1}, "above 0"},
+		{"web", PolicySpec{TargetCPU: 50, InstanceWarmup: D(-time.Second)}, "negative"},
+		{"nolb", PolicySpec{TargetRequestsPerTarget: 100}, "no load balancer"},
+	} {
+		_, err := h.svc.PutPolicy(ctx, c.group, c.spec)
+		if !errors.Is(err, errdefs.ErrInvalid) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("PutPolicy(%s, %+v) = %v, want an invalid-argument error saying %q", c.group, c.spec, err, c.want)
+		}
+	}
+	if _, err := h.svc.PutPolicy(ctx, "nope", PolicySpec{TargetCPU: 50}); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("policy on a missing group: %v", err)
+	}
+
+	d := h.putPolicy(PolicySpec{TargetRequestsPerTarget: 120, InstanceWarmup: D(3 * time.Second)})
+	p := d.Policy
+	if p == nil || p.Type != PolicyTargetTracking || p.Metric != MetricRequestCountPerTarget || p.TargetValue != 120 ||
+		p.InstanceWarmup != Duration(3*time.Second) || p.ScaleInCooldown != Duration(h.profile.Cooldown) {
+		t.Fatalf("policy %+v", p)
+	}
+	evs := h.events(EventGroupPolicy)
+	if len(evs) != 1 || !strings.Contains(evs[0].Message, "tracks ALBRequestCountPerTarget at 120 requests per target per minute (warmup 3s, scale-in cooldown 5s)") {
+		t.Fatalf("policy events: %v", evs)
+	}
+
+	// It survives a restart, with when it last scaled (its cooldown).
+	h.metrics.setLoad(500)
+	h.runUntil("scaled out", func() bool { return h.desired() == 5 })
+	scaled := h.lastScaledAt()
+	h.crash()
+	if got := h.lastScaledAt(); !got.Equal(scaled) || h.group().Policy.TargetValue != 120 {
+		t.Fatalf("after a restart: policy %+v", h.group().Policy)
+	}
+
+	if d, err := h.svc.DeletePolicy(ctx, "web"); err != nil || d.Policy != nil {
+		t.Fatalf("DeletePolicy: %+v, %v", d.Policy, err)
+	}
+	if _, err := h.svc.DeletePolicy(ctx, "web"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("deleting it twice: %v", err)
+	}
+	h.metrics.setLoad(0)
+	h.advance(20 * time.Second)
+	if d := h.desired(); d != 5 {
+		t.Errorf("desired %d after the policy went: it should stay", d)
+	}
+}
+
+func TestTrackedCapacity(t *testing.T) {
+	for _, c := range []struct {
+		current       int
+		value, target float64
+		want          int
+	}{
+		{2, 180, 100, 4},
+		{2, 150, 100, 3}, // exactly 3, not 3.0000001 -> 4
+		{4, 90, 100, 4},
+		{4, 0, 100, 0},
+		{3, 40, 50, 3},
+		{10, 51, 50, 11},
+	} {
+		if got := trackedCapacity(c.current, c.value, c.target); got != c.want {
+			t.Errorf("trackedCapacity(%d, %g, %g) = %d, want %d", c.current, c.value, c.target, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,41 @@
+package docker
+
+import (
+	"math"
+	"testing"
+
+	"github.com/moby/moby/api/types/container"
+)
+
+func TestStatsFromComputesAsDockerStats(t *testing.T) {
+	st := container.StatsResponse{
+		CPUStats:    container.CPUStats{CPUUsage: container.CPUUsage{TotalUsage: 1_500_000_000}, SystemUsage: 12_000_000_000, OnlineCPUs: 4},
+		PreCPUStats: container.CPUStats{CPUUsage: container.CPUUsage{TotalUsage: 1_000_000_000}, SystemUsage: 8_000_000_000, OnlineCPUs: 4},
+		MemoryStats: container.MemoryStats{Usage: 50 << 20, Stats: map[string]uint64{"inactive_file": 10 << 20}},
+	}
+	got := statsFrom(st)
+	// 0.5 s of CPU out of 4 s of host time on 4 CPUs: half of one CPU.
+	if math.Abs(got.CPUPercent-50) > 1e-9 {
+		t.Errorf("CPU %.3f%%, want 50%%", got.CPUPercent)
+	}
+	if got.MemoryBytes != 40<<20 {
+		t.Errorf("memory %d, want %d (usage less the inactive cache)", got.MemoryBytes, 40<<20)
+	}
+}
+
+func TestStatsFromStoppedContainerIsZero(t *testing.T) {
+	got := statsFrom(container.StatsResponse{})
+	if got.CPUPercent != 0 || got.MemoryBytes != 0 {
+		t.Errorf("stopped container: %+v, want zeros", got)
+	}
+}
+
+func TestStatsFromCountsPerCPUWhenOnlineIsUnknown(t *testing.T) {
+	st := container.StatsResponse{
+		CPUStats:    container.CPUStats{CPUUsage: container.CPUUsage{TotalUsage: 2e9, PercpuUsage: []uint64{1, 1}}, SystemUsage: 4e9},
+		PreCPUStats: container.CPUStats{CPUUsage: container.CPUUsage{TotalUsage: 1e9}, SystemUsage: 2e9},
+	}
+	if got := statsFrom(st).CPUPercent; math.Abs(got-100) > 1e-9 {
+		t.Errorf("CPU %.3f%%, want 100%% (one whole CPU of two)", got)
+	}
+}
