@@ -1,47 +1,50 @@
-//go:build pending
-
 package steps
 
 import (
 	"context"
+	"fmt"
 
-	"github.com/cattle-dev/cattle/emulator/api"
+	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/scenarios"
 )
-
-// The scaling policy API is not planned in detail yet: this file assumes
-// a client method PutScalingPolicy(ctx, group, api.ScalingPolicyRequest)
-// for target tracking on requests per target, and will need adjusting to
-// whatever lands.
 
 func init() {
 	scenarios.RegisterAction[scalingPolicy]("scaling_policy",
 		scenarios.Needs(groupsService),
-		scenarios.Doc("give a group a target tracking policy on requests per instance (per second)",
-			"scaling_policy: {group: web, requests_per_instance: 20}"))
+		scenarios.Doc("give a group a target tracking policy: requests per target per minute (from its load balancer) or average CPU %",
+			"scaling_policy: {group: web, target_requests_per_target: 1200, warmup: 2s}"))
 }
 
 type scalingPolicy struct {
-	Group               string              `yaml:"group,required"`
-	RequestsPerInstance int                 `yaml:"requests_per_instance,required"`
-	Warmup              *scenarios.Duration `yaml:"warmup"`
+	Group                   string              `yaml:"group,required"`
+	TargetRequestsPerTarget float64             `yaml:"target_requests_per_target"`
+	TargetCPU               float64             `yaml:"target_cpu"`
+	Warmup                  *scenarios.Duration `yaml:"warmup"`
+	Cooldown                *scenarios.Duration `yaml:"cooldown"`
 }
 
 func (s *scalingPolicy) Validate() error {
-	if s.RequestsPerInstance < 1 {
-		return scenarios.FieldError("requests_per_instance", "requests_per_instance must be at least 1")
+	if (s.TargetRequestsPerTarget > 0) == (s.TargetCPU > 0) {
+		return scenarios.FieldError("group", "give exactly one of target_requests_per_target (per minute) and target_cpu (percent)")
 	}
 	return nil
 }
 
 func (s *scalingPolicy) Execute(ctx context.Context, r *scenarios.Run) error {
-	req := api.ScalingPolicyRequest{TargetRequestsPerInstance: s.RequestsPerInstance}
+	spec := autoscaling.PolicySpec{TargetRequestsPerTarget: s.TargetRequestsPerTarget, TargetCPU: s.TargetCPU}
 	if s.Warmup != nil {
-		req.Warmup = s.Warmup.D()
+		spec.InstanceWarmup = autoscaling.D(s.Warmup.D())
 	}
-	if err := r.Client.PutScalingPolicy(ctx, s.Group, req); err != nil {
+	if s.Cooldown != nil {
+		spec.ScaleInCooldown = autoscaling.D(s.Cooldown.D())
+	}
+	if _, err := r.Client.PutPolicy(ctx, s.Group, spec); err != nil {
 		return err
 	}
-	r.Notef("group %s tracks %d requests/s per instance", s.Group, s.RequestsPerInstance)
+	what := fmt.Sprintf("%g requests per target per minute", s.TargetRequestsPerTarget)
+	if s.TargetCPU > 0 {
+		what = fmt.Sprintf("%g%% average CPU", s.TargetCPU)
+	}
+	r.Notef("group %s tracks %s", s.Group, what)
 	return nil
 }
