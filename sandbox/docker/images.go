@@ -28,8 +28,13 @@ func (r *Runtime) BuildImage(ctx context.Context, buildContext io.Reader, ref st
 		Remove:      true,
 		ForceRemove: true,
 		PullParent:  false,
-		Labels:      labels,
-		Version:     build.BuilderV1,
+		// No build cache: the classic builder's cached layers are untagged
+		// parents shared between images, and removing one sandbox's image
+		// (which prunes its parents) would pull them from under another
+		// sandbox's build running at the same moment.
+		NoCache: true,
+		Labels:  labels,
+		Version: build.BuilderV1,
 	}
 	if ref != "" {
 		opts.Tags = []string{ref}
