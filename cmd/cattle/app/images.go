@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"text/tabwriter"
 )
 
@@ -33,12 +34,12 @@ func imagesCommand() *command {
 func humanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
-		return itoa64(n) + "B"
+		return fmt.Sprintf("%dB", n)
 	}
 	div, exp := int64(unit), 0
 	for m := n / unit; m >= unit; m /= unit {
 		div *= unit
 		exp++
 	}
-	return fmtFloat(float64(n)/float64(div)) + string("KMGTPE"[exp]) + "iB"
+	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -71,11 +71,11 @@ func instanceTable(t *tabwriter.Writer, insts []compute.Instance) {
 }
 
 func instancesLs() *command {
-	var all bool
+	var live bool
 	return &command{
-		name: "ls", summary: "list instances (terminated ones stay listed for a while)", usage: "instances ls [-o table|json|yaml]", listing: true,
+		name: "ls", summary: "list instances (terminated ones stay listed for a while)", usage: "instances ls [--live] [-o table|json|yaml]", listing: true,
 		flags: func(fs *pflag.FlagSet) {
-			fs.BoolVarP(&all, "all", "a", true, "include terminated instances still visible")
+			fs.BoolVar(&live, "live", false, "leave out terminated instances")
 		},
 		run: func(ctx context.Context, env *Env, args []string) error {
 			c, err := env.Client(ctx)
@@ -86,14 +86,14 @@ func instancesLs() *command {
 			if err != nil {
 				return env.call(err)
 			}
-			if !all {
-				live := insts[:0]
+			if live {
+				kept := insts[:0]
 				for _, i := range insts {
 					if i.Live() {
-						live = append(live, i)
+						kept = append(kept, i)
 					}
 				}
-				insts = live
+				insts = kept
 			}
 			return render(env, insts, func(t *tabwriter.Writer) { instanceTable(t, insts) })
 		},

@@ -77,8 +77,4 @@ func short(digest string) string {
 	return d
 }
 
-func itoa64(n int64) string { return fmt.Sprint(n) }
-
-func fmtFloat(f float64) string { return fmt.Sprintf("%.1f", f) }
-
 func writeJSONLine(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
