@@ -321,13 +321,12 @@ func (d *Daemon) Stop(ctx context.Context, opts StopOptions) error {
 		}
 		d.bg.Wait()
 		var errs []error
-		defer func() {
-			if d.lbs != nil {
-				d.lbs.Close(context.Background())
-			}
-		}()
 		if opts.Teardown || opts.Purge {
 			errs = append(errs, d.teardown(ctx, opts.Purge))
+		}
+		// After the teardown, which drains instances through them.
+		if d.lbs != nil {
+			d.lbs.Close(context.Background())
 		}
 		d.closeAll()
 		_ = os.Remove(d.paths.Socket)
