@@ -24,10 +24,5 @@ func (s *cancelRefresh) Execute(ctx context.Context, r *scenarios.Run) error {
 	if err != nil {
 		return err
 	}
-	r.Notef("refresh %s of group %s: %s", rf.ID, s.Group, rf.Status)
-	if !s.Wait {
-		return nil
-	}
-	_, err = waitRefresh(ctx, r, s.Group, rf.ID, orDefault(s.Timeout, scenarios.Duration(defaultRefreshTimeout)))
-	return err
+	return followRefresh(ctx, r, s.Group, rf, s.Wait, s.Timeout)
 }

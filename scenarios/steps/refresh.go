@@ -76,11 +76,17 @@ func (f *refresh) Execute(ctx context.Context, r *scenarios.Run) error {
 	if err != nil {
 		return err
 	}
-	r.Notef("refresh %s of group %s started (%s)", rf.ID, f.Group, rf.Status)
-	if !f.Wait {
+	return followRefresh(ctx, r, f.Group, rf, f.Wait, f.Timeout)
+}
+
+// followRefresh notes the refresh an action started, cancelled or turned
+// into a rollback, and when asked waits for it to end.
+func followRefresh(ctx context.Context, r *scenarios.Run, group string, rf autoscaling.Refresh, wait bool, timeout scenarios.Duration) error {
+	r.Notef("refresh %s of group %s: %s", rf.ID, group, rf.Status)
+	if !wait {
 		return nil
 	}
-	_, err = waitRefresh(ctx, r, f.Group, rf.ID, orDefault(f.Timeout, scenarios.Duration(defaultRefreshTimeout)))
+	_, err := waitRefresh(ctx, r, group, rf.ID, orDefault(timeout, scenarios.Duration(defaultRefreshTimeout)))
 	return err
 }
 
