@@ -107,3 +107,18 @@ func (db *DB) View(fn func(tx *Tx) error) error {
 		return fn(tx)
 	})
 }
+
+// Locked reports whether a process holds the state file at path, as a
+// daemon does from its start until it has stopped. A missing file is not
+// locked. It only reads: it never creates the file or its directory.
+func Locked(path string) bool {
+	if _, err := os.Stat(path); err != nil {
+		return false
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: true})
+	if err != nil {
+		return errors.Is(err, bolt.ErrTimeout)
+	}
+	_ = b.Close()
+	return false
+}

@@ -192,3 +192,28 @@ func readMeta(t *testing.T, path string) string {
 	})
 	return v
 }
+
+func TestLockedWhileADaemonHoldsTheFile(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "sub", "state.db")
+	if Locked(missing) {
+		t.Error("a missing state file reads as locked")
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); !os.IsNotExist(err) {
+		t.Errorf("Locked made the directory of a missing file (stat: %v)", err)
+	}
+	db := openTemp(t)
+	if !Locked(db.Path()) {
+		t.Error("an open state file reads as not locked")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if Locked(db.Path()) {
+		t.Error("a closed state file reads as locked")
+	}
+	again, err := Open(db.Path()) // Locked left nothing held behind
+	if err != nil {
+		t.Fatalf("Open after Locked: %v", err)
+	}
+	again.Close()
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/sandbox/docker"
+	"github.com/cattle-dev/cattle/store"
 )
 
 // readyTimeout bounds how long `cattle up` waits for its daemon; the first
@@ -182,7 +183,18 @@ func downCommand() *command {
 			}
 			paths := emulator.PathsIn(env.StateDir)
 			client := api.NewClient(paths.Socket)
-			if st, err := client.Status(ctx); err == nil {
+			st, err := client.Status(ctx)
+			answered := err == nil
+			if !answered && store.Locked(paths.DB) {
+				// A daemon holds the state file but does not answer yet: it
+				// is starting. Removing its state from under it would leave
+				// it running with nothing to stop it by, so stop it once it
+				// answers.
+				if st, answered, err = waitAnswering(ctx, env.Sandbox, paths, client, 2*time.Minute); err != nil {
+					return err
+				}
+			}
+			if answered {
 				if err := client.Shutdown(ctx, purge); err != nil {
 					return err
 				}
@@ -213,6 +225,30 @@ func downCommand() *command {
 			fmt.Fprintf(env.Out, "sandbox %s %s\n", env.Sandbox, what)
 			return nil
 		},
+	}
+}
+
+// waitAnswering waits for the daemon that holds a sandbox's state file to
+// answer on its socket. answered is false when the file is released first,
+// as by a daemon that failed to start.
+func waitAnswering(ctx context.Context, sandbox string, paths emulator.Paths, client *api.Client, timeout time.Duration) (st api.Status, answered bool, err error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		if st, err := client.Status(ctx); err == nil {
+			return st, true, nil
+		}
+		if !store.Locked(paths.DB) {
+			return api.Status{}, false, nil
+		}
+		if time.Now().After(deadline) {
+			return api.Status{}, false, fmt.Errorf("sandbox %s: a daemon holds its state file %s but has not answered on %s for %s: "+
+				"stop that process (see %s), then run down again", sandbox, paths.DB, paths.Socket, timeout, paths.Log)
+		}
+		select {
+		case <-ctx.Done():
+			return api.Status{}, false, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
 
