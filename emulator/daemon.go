@@ -151,7 +151,8 @@ func (d *Daemon) init(ctx context.Context) error {
 	d.groups = autoscaling.New(autoscaling.Config{DB: d.db, Compute: d.compute, LB: d.lbs,
 		Metrics: groupMetrics{lbs: d.lbs, compute: d.compute}, Profile: d.opts.Timing})
 	d.compute.SetHooks(compute.Hooks{
-		BeforeStop: d.lbs.BeforeStop,
+		BeforeStop:           d.lbs.BeforeStop,
+		BeforeDeleteTemplate: d.groups.CheckTemplateUnused,
 		StateChanged: func(inst compute.Instance) {
 			d.lbs.InstanceChanged(inst)
 			d.groups.Notify()

@@ -278,6 +278,8 @@ func TestIntegrationBadInput(t *testing.T) {
 		{[]string{"instances", "run", "--template", "nope"}, 1, `template "nope" does not exist`},
 		{[]string{"instances", "run", "--template", "web:9"}, 1, "has no version 9"},
 		{[]string{"instances", "terminate", "i-00000000000000000"}, 1, "does not exist"},
+		{[]string{"templates", "rm", "nope"}, 1, `template "nope" does not exist: list templates with 'cattle templates ls'`},
+		{[]string{"templates", "rm"}, 2, "templates rm takes one NAME"},
 		{[]string{"instances", "ls", "-o", "xml"}, 2, "unknown output format"},
 		{[]string{"instances", "frobnicate"}, 2, "unknown command"},
 	}
@@ -296,6 +298,13 @@ func TestIntegrationBadInput(t *testing.T) {
 	c.jsonOut(&insts, "instances", "ls", "-o", "json")
 	if len(insts) != 0 {
 		t.Fatalf("bad input launched instances: %+v", insts)
+	}
+	if out := c.ok("templates", "rm", "web"); !strings.Contains(out, "template web removed") {
+		t.Fatalf("templates rm web said %q", out)
+	}
+	c.jsonOut(&ts, "templates", "ls", "-o", "json")
+	if len(ts) != 0 {
+		t.Fatalf("templates rm left %d templates", len(ts))
 	}
 }
 

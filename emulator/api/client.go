@@ -148,6 +148,12 @@ func (c *Client) CreateTemplate(ctx context.Context, req CreateTemplateRequest) 
 	return out, c.do(ctx, http.MethodPost, "/v1/templates", req, &out)
 }
 
+// DeleteTemplate removes a template and all its versions. Instances
+// launched from it keep running; a group that launches from it refuses.
+func (c *Client) DeleteTemplate(ctx context.Context, name string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/templates/"+url.PathEscape(name), nil, nil)
+}
+
 // CreateVersion adds a template version.
 func (c *Client) CreateVersion(ctx context.Context, name string, req CreateVersionRequest) (compute.TemplateVersion, error) {
 	var out compute.TemplateVersion

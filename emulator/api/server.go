@@ -39,6 +39,7 @@ func NewHandler(b Backend) http.Handler {
 	mux.HandleFunc("GET /v1/templates", s.listTemplates)
 	mux.HandleFunc("POST /v1/templates", s.createTemplate)
 	mux.HandleFunc("GET /v1/templates/{name}", s.getTemplate)
+	mux.HandleFunc("DELETE /v1/templates/{name}", s.deleteTemplate)
 	mux.HandleFunc("POST /v1/templates/{name}/versions", s.createVersion)
 	mux.HandleFunc("POST /v1/templates/{name}/default", s.setDefault)
 	mux.HandleFunc("GET /v1/instances", s.listInstances)
@@ -93,6 +94,14 @@ func (s *server) createTemplate(w http.ResponseWriter, r *http.Request) {
 func (s *server) getTemplate(w http.ResponseWriter, r *http.Request) {
 	t, vs, err := s.b.Compute.Template(r.Context(), r.PathValue("name"))
 	reply(w, TemplateDetail{Template: t, Versions: nonNil(vs)}, err)
+}
+
+// deleteTemplate removes a template and all its versions; a group that
+// launches from it refuses (409).
+func (s *server) deleteTemplate(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	err := s.b.Compute.DeleteTemplate(r.Context(), name)
+	reply(w, map[string]string{"deleted": name}, err)
 }
 
 func (s *server) createVersion(w http.ResponseWriter, r *http.Request) {

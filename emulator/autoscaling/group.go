@@ -261,6 +261,37 @@ func (s *Service) DeleteGroup(ctx context.Context, name string, force bool) erro
 	return s.waitGone(ctx, name)
 }
 
+// CheckTemplateUnused refuses, with a conflict, to let a launch template
+// go while a group launches from it (or its refresh in progress launches
+// or rolls back to it): every launch of that group would fail. A group
+// being deleted launches nothing and does not count. It is compute's
+// BeforeDeleteTemplate hook.
+func (s *Service) CheckTemplateUnused(ctx context.Context, template string) error {
+	groups, active, err := s.loadState()
+	if err != nil {
+		return err
+	}
+	var users, fixes []string
+	for _, g := range groups {
+		r, refreshing := active[g.Name]
+		uses := g.Template == template ||
+			refreshing && (r.Target.Template == template || r.Previous.Template == template)
+		if uses && g.Status != StatusDeleting {
+			users = append(users, g.Name)
+			fixes = append(fixes, "'cattle groups rm "+g.Name+"'")
+		}
+	}
+	switch len(users) {
+	case 0:
+		return nil
+	case 1:
+		return errdefs.Conflict("template %q is used by auto scaling group %s: delete group %s first with %s",
+			template, users[0], users[0], fixes[0])
+	}
+	return errdefs.Conflict("template %q is used by auto scaling groups %s: delete them first with %s",
+		template, strings.Join(users, ", "), strings.Join(fixes, ", "))
+}
+
 func (s *Service) waitGone(ctx context.Context, name string) error {
 	ch, cancel := s.db.Subscribe()
 	defer cancel()

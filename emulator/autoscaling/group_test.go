@@ -355,6 +355,41 @@ func TestDeleteRefusedDuringRefreshUnlessForced(t *testing.T) {
 	}
 }
 
+func TestTemplateInUseByAGroupIsNotDeleted(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(1)
+	if _, _, err := h.compute.CreateTemplate(ctx, "spare", compute.TemplateData{Image: "builtin/demo"}); err != nil {
+		t.Fatal(err)
+	}
+	err := h.compute.DeleteTemplate(ctx, "web")
+	if !errors.Is(err, errdefs.ErrConflict) || !strings.Contains(err.Error(), "group web") || !strings.Contains(err.Error(), "'cattle groups rm web'") {
+		t.Fatalf("deleting the group's template: %v, want a conflict naming group web and 'cattle groups rm web'", err)
+	}
+	// A refresh in progress to another template holds that one too.
+	h.startRefresh(RefreshSpec{TemplateVersion: "spare:1"})
+	if err := h.compute.DeleteTemplate(ctx, "spare"); !errors.Is(err, errdefs.ErrConflict) {
+		t.Fatalf("deleting the template a refresh launches: %v, want a conflict", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- h.svc.DeleteGroup(ctx, "web", true) }()
+	for {
+		if g, err := h.svc.Group(ctx, "web"); err == nil && g.Status == StatusDeleting {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	h.settle()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := h.compute.DeleteTemplate(ctx, "spare"); err != nil {
+		t.Fatalf("a template no group uses: %v", err)
+	}
+	if err := h.compute.DeleteTemplate(ctx, "web"); err != nil {
+		t.Fatalf("the template once its group is gone: %v", err)
+	}
+}
+
 func (h *harness) refreshStatusOrGone() string {
 	rs, err := h.svc.Refreshes(ctx, "web")
 	if err != nil || len(rs) == 0 {

@@ -253,6 +253,8 @@ func (h *harness) open() {
 	h.compute.SetHooks(compute.Hooks{
 		BeforeStop:   func(ctx context.Context, inst compute.Instance) { h.beforeStop(comp, inst) },
 		StateChanged: func(inst compute.Instance) { h.stateChanged(comp, inst); svc.Notify() },
+		// As the daemon wires it.
+		BeforeDeleteTemplate: svc.CheckTemplateUnused,
 	})
 }
 

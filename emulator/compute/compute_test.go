@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cattle-dev/cattle/emulator/errdefs"
@@ -218,5 +219,100 @@ func TestReconcileTerminatesAnInterruptedLaunch(t *testing.T) {
 	}
 	if i, _ := s.Instance(ctx, pending[0].ID); i.State != StateTerminated || i.StateReason != ReasonLaunchInterrupted {
 		t.Fatalf("interrupted launch: %s (%s), want terminated", i.State, i.StateReason)
+	}
+}
+
+func TestDeleteTemplateRemovesVersionsAndLeavesInstances(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	if err := s.DeleteTemplate(ctx, "web"); !errors.Is(err, errdefs.ErrNotFound) ||
+		!strings.Contains(err.Error(), `"web"`) || !strings.Contains(err.Error(), "cattle templates ls") {
+		t.Fatalf("deleting an unknown template: %v, want not found naming it and 'cattle templates ls'", err)
+	}
+	for _, name := range []string{"web", "webapp"} {
+		if _, _, err := s.CreateTemplate(ctx, name, TemplateData{Image: "builtin/demo", Port: 8080}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.CreateVersion(ctx, "web", "", TemplateData{Image: "other:v2"}, true); err != nil {
+		t.Fatal(err)
+	}
+	insts, err := s.RunInstances(ctx, RunRequest{Template: "web", Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The guard (auto scaling's, in the daemon) refuses while a group uses it.
+	var guarded []string
+	inUse := true
+	s.SetHooks(Hooks{BeforeDeleteTemplate: func(ctx context.Context, name string) error {
+		guarded = append(guarded, name)
+		if inUse {
+			return errdefs.Conflict("template %q is used by auto scaling group web", name)
+		}
+		return nil
+	}})
+	if err := s.DeleteTemplate(ctx, "web"); !errors.Is(err, errdefs.ErrConflict) {
+		t.Fatalf("deleting a template in use: %v, want the guard's conflict", err)
+	}
+	if _, vs, err := s.Template(ctx, "web"); err != nil || len(vs) != 2 {
+		t.Fatalf("a refused delete changed the template: %d versions, %v", len(vs), err)
+	}
+
+	inUse = false
+	if err := s.DeleteTemplate(ctx, "web"); err != nil {
+		t.Fatal(err)
+	}
+	if len(guarded) != 2 || guarded[0] != "web" {
+		t.Errorf("the guard saw %v, want web twice", guarded)
+	}
+	if _, _, err := s.Template(ctx, "web"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Fatalf("template after delete: %v, want not found", err)
+	}
+	for _, v := range []string{"1", "2"} {
+		if _, err := s.ResolveVersion(ctx, "web", v); !errors.Is(err, errdefs.ErrNotFound) {
+			t.Errorf("version %s after delete: %v, want not found", v, err)
+		}
+	}
+	if err := s.db.View(func(tx *store.Tx) error {
+		vs, err := store.List[TemplateVersion](tx, kindVersion)
+		for _, v := range vs {
+			if v.TemplateName == "web" {
+				t.Errorf("version %d of the deleted template is left in the store", v.Version)
+			}
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, vs, err := s.Template(ctx, "webapp"); err != nil || len(vs) != 1 {
+		t.Fatalf("another template lost its versions: %d, %v", len(vs), err)
+	}
+
+	// Its instance keeps running, and lists, inspects, reconciles and
+	// terminates without the template.
+	if err := s.Reconcile(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Instances(ctx)
+	if err != nil || len(all) != 1 || all[0].State != StateRunning || all[0].Template != "web" || all[0].TemplateVersion != 2 {
+		t.Fatalf("instances after the template went: %+v, %v; want the one running on web:2", all, err)
+	}
+	if i, err := s.Instance(ctx, insts[0].ID); err != nil || i.State != StateRunning {
+		t.Fatalf("inspect after the template went: %+v, %v", i, err)
+	}
+	if out, err := s.Terminate(ctx, []string{insts[0].ID}, ""); err != nil || out[0].State != StateTerminated {
+		t.Fatalf("terminate after the template went: %+v, %v", out, err)
+	}
+
+	// The name is free again, numbered from 1.
+	if _, v, err := s.CreateTemplate(ctx, "web", TemplateData{Image: "builtin/demo"}); err != nil || v.Version != 1 {
+		t.Fatalf("recreating web: version %d, %v", v.Version, err)
+	}
+	if err := s.DeleteTemplate(ctx, "web"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteTemplate(ctx, "web"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Fatalf("deleting twice: %v, want not found", err)
 	}
 }

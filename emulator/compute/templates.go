@@ -166,6 +166,51 @@ func (s *Service) Template(ctx context.Context, name string) (Template, []Templa
 	return t, versions, err
 }
 
+// DeleteTemplate deletes a template and all its versions, as AWS's
+// DeleteLaunchTemplate does. Instances launched from it keep running: they
+// carry its name and version, not a reference to it. The
+// BeforeDeleteTemplate hook may refuse (a group launches from it).
+func (s *Service) DeleteTemplate(ctx context.Context, name string) error {
+	notFound := func() error {
+		return errdefs.NotFound("template %q does not exist: list templates with 'cattle templates ls'", name)
+	}
+	err := s.db.View(func(tx *store.Tx) error {
+		_, err := store.Get[Template](tx, kindTemplate, name)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound()
+	}
+	if err != nil {
+		return err
+	}
+	if s.hooks.BeforeDeleteTemplate != nil {
+		if err := s.hooks.BeforeDeleteTemplate(ctx, name); err != nil {
+			return err
+		}
+	}
+	return s.db.Update(func(tx *store.Tx) error {
+		t, err := store.Get[Template](tx, kindTemplate, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound()
+		}
+		if err != nil {
+			return err
+		}
+		for n := 1; n <= t.LatestVersion; n++ {
+			if err := tx.Delete(kindVersion, versionKey(name, n)); err != nil {
+				return err
+			}
+		}
+		if err := tx.Delete(kindTemplate, name); err != nil {
+			return err
+		}
+		_, err = tx.Append(store.Event{Kind: "template.deleted", Resource: "template/" + name,
+			Message: fmt.Sprintf("template %s (%s) deleted with all its versions; instances launched from it keep running", name, t.ID)})
+		return err
+	})
+}
+
 // ResolveVersion finds a version by number, $Latest or $Default ("" is $Default).
 func (s *Service) ResolveVersion(ctx context.Context, name, version string) (TemplateVersion, error) {
 	var v TemplateVersion

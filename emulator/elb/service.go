@@ -419,7 +419,9 @@ func (s *Service) registerLive(rec LoadBalancer, inst compute.Instance) {
 // describes how its instances are checked.
 func (s *Service) adoptTemplatePath(rec LoadBalancer, l *liveLB, inst compute.Instance) {
 	v, err := s.compute.ResolveVersion(context.Background(), inst.Template, strconv.Itoa(inst.TemplateVersion))
-	if err != nil || v.Health.Path == "" {
+	// A template deleted and made again under the same name is another
+	// template: its path says nothing of this instance.
+	if err != nil || v.Health.Path == "" || (inst.TemplateID != "" && v.TemplateID != inst.TemplateID) {
 		return
 	}
 	cfg := s.targetGroupConfig(rec)

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cattle-dev/cattle/emulator"
 	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/emulator/timing"
 
 	"github.com/cattle-dev/cattle/internal/testutil"
 	"github.com/cattle-dev/cattle/sandbox"
@@ -158,6 +161,85 @@ steps:
 	for _, want := range []string{"FAIL  too many", "✗ after 2s: want 4 running, found 2", "evidence: after 2s"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("timeline lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// Against a running daemon a scenario removes what it made, templates
+// included (after the groups that use them), so the same scenario runs
+// again on the same daemon.
+func TestIntegrationScenarioTwiceAgainstARunningDaemon(t *testing.T) {
+	testutil.SkipIfShort(t)
+	rt, err := docker.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	name := "att-" + randomHex(4)
+	dir, err := os.MkdirTemp("", "cattle-"+name+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	d, err := emulator.Start(ctx, emulator.Options{Sandbox: name, StateDir: dir, Timing: timing.Fast(),
+		Runtime: rt, BinaryPath: testutil.CattleBinary(t), APIAddr: "127.0.0.1:0"})
+	if err != nil {
+		os.RemoveAll(dir)
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Stop(ctx, emulator.StopOptions{Teardown: true, Purge: true}); err != nil {
+			t.Errorf("stopping sandbox %s: %v", name, err)
+		}
+		os.RemoveAll(dir)
+		assertNothingLeft(t, rt, name)
+	})
+
+	basics, err := scenarios.Load("instances-basics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withGroup, err := scenarios.Parse("with-group.yaml", []byte(`name: with-group
+setup:
+  templates:
+    - {name: web, port: 8080, env: {DEMO_VERSION: v1}}
+  groups:
+    - {name: web, template: web, min: 1, max: 2, desired: 1}
+steps:
+  - expect: {group: web, healthy: 1, within: 60s}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := d.Client()
+	for _, sc := range []*scenarios.Scenario{basics, withGroup} {
+		for run := 1; run <= 2; run++ {
+			var out bytes.Buffer
+			res, err := Run(ctx, sc, Options{Runtime: rt, Binary: testutil.CattleBinary(t), Out: &out,
+				Attach: &Attach{Sandbox: name, StateDir: dir}})
+			if err != nil {
+				t.Fatalf("%s run %d: %v\n%s", sc.Name, run, err, out.String())
+			}
+			if !res.Passed || res.Ephemeral || res.TeardownError != "" {
+				t.Fatalf("%s run %d against sandbox %s: passed %t, teardown %q:\n%s", sc.Name, run, name, res.Passed, res.TeardownError, out.String())
+			}
+			ts, err := c.Templates(ctx)
+			if err != nil || len(ts) != 0 {
+				t.Fatalf("%s run %d left templates behind: %+v %v", sc.Name, run, ts, err)
+			}
+			gs, err := c.Groups(ctx)
+			if err != nil || len(gs) != 0 {
+				t.Fatalf("%s run %d left groups behind: %d %v", sc.Name, run, len(gs), err)
+			}
+		}
+	}
+	insts, err := c.Instances(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range insts {
+		if i.Live() {
+			t.Errorf("instance %s is left %s", i.ID, i.State)
 		}
 	}
 }

@@ -43,6 +43,8 @@ func (c *createTemplate) Execute(ctx context.Context, r *scenarios.Run) error {
 	if err != nil {
 		return err
 	}
+	// Registered before the groups that use it, so removed after them.
+	r.OnCleanup(func(ctx context.Context) error { return r.Client.DeleteTemplate(ctx, c.Name) })
 	v := t.Versions[0]
 	r.Notef("template %s (%s) version 1 runs %s (%s)%s", t.Name, t.ID, v.Image, shortDigest(v.ImageDigest), withEnv(v.Env))
 	for _, spec := range c.Versions {

@@ -18,7 +18,7 @@ func templatesCommand() *command {
 		name: "templates", summary: "launch templates: versions of what an instance runs",
 		long: "A launch template is immutable: every change is a new version, numbered from 1.\n" +
 			"A version pins the image DIGEST when it is made; a tag moved later changes nothing.",
-		subs: []*command{templatesCreate(), templatesVersion(), templatesSetDefault(), templatesLs(), templatesInspect()},
+		subs: []*command{templatesCreate(), templatesVersion(), templatesSetDefault(), templatesLs(), templatesInspect(), templatesRm()},
 	}
 }
 
@@ -202,6 +202,29 @@ func templatesInspect() *command {
 					row(t, mark, v.Image, short(v.ImageDigest), v.InstanceType, v.Port, v.Health.Path, envString(v.Env))
 				}
 			})
+		},
+	}
+}
+
+func templatesRm() *command {
+	return &command{
+		name: "rm", summary: "delete a launch template and all its versions",
+		usage: "templates rm NAME",
+		long: "Instances launched from the template keep running. A group that launches from it\n" +
+			"refuses the deletion: delete the group first ('cattle groups rm NAME').",
+		run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("templates rm takes one NAME")
+			}
+			c, err := env.Client(ctx)
+			if err != nil {
+				return err
+			}
+			if err := c.DeleteTemplate(ctx, args[0]); err != nil {
+				return env.call(err)
+			}
+			fmt.Fprintf(env.Out, "template %s removed with all its versions\n", args[0])
+			return nil
 		},
 	}
 }
