@@ -137,12 +137,9 @@ func (s *Service) Refreshes(ctx context.Context, group string) ([]Refresh, error
 func (s *Service) CancelRefresh(ctx context.Context, group string) (Refresh, error) {
 	var r Refresh
 	err := s.db.Update(func(tx *store.Tx) error {
-		if _, _, err := getGroup(tx, group); err != nil {
-			return err
-		}
 		var ok bool
 		var err error
-		if r, ok, err = activeRefresh(tx, group); err != nil {
+		if r, ok, err = groupRefresh(tx, group, activeRefresh); err != nil {
 			return err
 		}
 		switch {
@@ -176,6 +173,14 @@ func listRefreshes(tx *store.Tx) ([]Refresh, error) {
 		return nil
 	})
 	return out, err
+}
+
+// groupRefresh checks the group exists, then picks one of its refreshes.
+func groupRefresh(tx *store.Tx, group string, pick func(*store.Tx, string) (Refresh, bool, error)) (Refresh, bool, error) {
+	if _, _, err := getGroup(tx, group); err != nil {
+		return Refresh{}, false, err
+	}
+	return pick(tx, group)
 }
 
 // activeRefresh is the group's refresh that has not finished, if any.

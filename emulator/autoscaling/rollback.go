@@ -14,12 +14,9 @@ import (
 func (s *Service) Rollback(ctx context.Context, group string) (Refresh, error) {
 	var r Refresh
 	err := s.db.Update(func(tx *store.Tx) error {
-		if _, _, err := getGroup(tx, group); err != nil {
-			return err
-		}
 		var ok bool
 		var err error
-		if r, ok, err = latestRefresh(tx, group); err != nil {
+		if r, ok, err = groupRefresh(tx, group, latestRefresh); err != nil {
 			return err
 		}
 		if !ok {
