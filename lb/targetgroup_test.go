@@ -36,7 +36,7 @@ func TestNewTargetIsInitialUntilThresholdPasses(t *testing.T) {
 	}
 }
 
-// stateRecorder polls a target's state and keeps each change.
+// recordStates polls a target's state and keeps each change, until stop.
 func recordStates(g *TargetGroup, id string) (stop func() []TargetState) {
 	var (
 		mu   sync.Mutex
@@ -44,18 +44,24 @@ func recordStates(g *TargetGroup, id string) (stop func() []TargetState) {
 		done = make(chan struct{})
 		wg   sync.WaitGroup
 	)
+	sample := func() {
+		s := stateOf(g, id)
+		mu.Lock()
+		if s != "" && (len(seen) == 0 || seen[len(seen)-1] != s) {
+			seen = append(seen, s)
+		}
+		mu.Unlock()
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for {
-			s := stateOf(g, id)
-			mu.Lock()
-			if s != "" && (len(seen) == 0 || seen[len(seen)-1] != s) {
-				seen = append(seen, s)
-			}
-			mu.Unlock()
+			sample()
 			select {
 			case <-done:
+				// A last look: on a loaded machine this goroutine may not
+				// have run since the test saw the final state.
+				sample()
 				return
 			case <-time.After(2 * time.Millisecond):
 			}
