@@ -48,17 +48,14 @@ type clientConn struct {
 	ri  reqInfo
 
 	watch watcher
-
-	// untaken is set by forward when the target did not take the request:
-	// it refused the connection, or closed it without a byte of answer to a
-	// request that may be sent twice. Another target may take it then.
-	untaken *targetFailure
 }
 
-// targetFailure is why a target did not take a request.
+// targetFailure is why a target did not take a request: it refused the
+// connection, or closed it without a byte of answer to a request that may
+// be sent twice. Another target may take it then.
 type targetFailure struct {
-	err     error
-	dialing bool // the connection itself failed
+	err     error // nil: the target took the request
+	dialing bool  // the connection itself failed
 }
 
 func newClientConn(l *LoadBalancer, c net.Conn) *clientConn {

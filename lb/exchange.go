@@ -42,28 +42,34 @@ func (cc *clientConn) serveRequest() bool {
 			fmt.Sprintf("load balancer %q has no healthy target to route to", l.cfg.Name), !keep)
 		return keep
 	}
-	status, why, keep := cc.forward(t, keep)
-	// A target that refuses connections (its process just died) never saw
-	// the request, and one that closed the connection without answering a
-	// request that may be sent twice did not serve it: send it to another
-	// target, as nginx's proxy_next_upstream does, rather than fail it.
-	for tries := 0; cc.untaken != nil && tries < maxRefusedRetries; tries++ {
-		next := g.acquireOther(l.cfg.Algorithm, t)
-		if next == nil {
-			break
+	status, why, keep, untaken := cc.forward(t, keep)
+	if untaken.err != nil {
+		// A target that refuses connections (its process just died) never
+		// saw the request, and one that closed the connection without
+		// answering a request that may be sent twice did not serve it: send
+		// it to targets not tried yet, as nginx's proxy_next_upstream does,
+		// rather than fail it.
+		var tried [maxOtherTargets + 1]*target
+		for n := 0; untaken.err != nil && n < maxOtherTargets; n++ {
+			tried[n] = t
+			next := g.acquireOther(l.cfg.Algorithm, tried[:n+1])
+			if next == nil {
+				break
+			}
+			if untaken.dialing {
+				t.counters.record(0, causeConnect)
+			} else {
+				t.counters.record(0, causeTargetError)
+			}
+			t.release()
+			t = next
+			status, why, keep, untaken = cc.forward(t, keep)
 		}
-		if cc.untaken.dialing {
-			t.counters.record(0, causeConnect)
-		} else {
-			t.counters.record(0, causeTargetError)
+		if untaken.err != nil {
+			// Only a refused connection (the body, if any, unread) or a
+			// request without a body gets here.
+			status, why, keep = cc.targetFailed(t, untaken.err, untaken.dialing, keep && !ri.hasBody())
 		}
-		t.release()
-		t, cc.untaken = next, nil
-		status, why, keep = cc.forward(t, keep)
-	}
-	if f := cc.untaken; f != nil {
-		cc.untaken = nil
-		status, why, keep = cc.targetFailed(t, f.err, f.dialing, keep && (f.dialing && !ri.hasBody() || !f.dialing))
 	}
 	// Count before release: once no request is outstanding, the counts
 	// are complete.
@@ -78,22 +84,23 @@ func (cc *clientConn) serveRequest() bool {
 
 // forward sends the request to t and relays the answer. It returns the
 // status the client got (0 if none), why the load balancer answered itself
-// or gave up, and whether the client connection can go on.
-func (cc *clientConn) forward(t *target, keep bool) (int, cause, bool) {
+// or gave up, and whether the client connection can go on; or, when t did
+// not take the request and nothing was sent to the client, why, for the
+// caller to try another target.
+func (cc *clientConn) forward(t *target, keep bool) (int, cause, bool, targetFailure) {
 	ri := &cc.ri
 	for attempt := 0; ; attempt++ {
 		bc, err := t.pool.get(t.address)
 		if err != nil {
 			if isTimeout(err) {
-				return cc.targetFailed(t, err, true, keep && !ri.hasBody())
+				return answered(cc.targetFailed(t, err, true, keep && !ri.hasBody()))
 			}
-			cc.untaken = &targetFailure{err: err, dialing: true} // serveRequest may try another target
-			return 0, noCause, keep
+			return 0, noCause, keep, targetFailure{err: err, dialing: true}
 		}
 		bodyRead, readErr, writeErr := cc.sendRequest(bc, t)
 		if readErr != nil { // the client's body broke off: it went away
 			bc.c.Close()
-			return 0, causeClientCancel, false
+			return 0, causeClientCancel, false, targetFailure{}
 		}
 		// A reused keep-alive connection may have been closed by the
 		// target while idle; a request without a body is safe to send
@@ -104,7 +111,7 @@ func (cc *clientConn) forward(t *target, keep bool) (int, cause, bool) {
 			if retry {
 				continue
 			}
-			return cc.targetFailed(t, writeErr, false, keep && bodyRead)
+			return answered(cc.targetFailed(t, writeErr, false, keep && bodyRead))
 		}
 		cc.armWatch(bc)
 		err = cc.readResponseHead(bc)
@@ -112,7 +119,7 @@ func (cc *clientConn) forward(t *target, keep bool) (int, cause, bool) {
 			cc.stopWatch()
 			bc.c.Close()
 			if cc.watch.gone.Load() {
-				return 0, causeClientCancel, false
+				return 0, causeClientCancel, false, targetFailure{}
 			}
 			if retry && !bc.head.gotAny && !isTimeout(err) {
 				continue
@@ -121,13 +128,17 @@ func (cc *clientConn) forward(t *target, keep bool) (int, cause, bool) {
 				// Closed without a byte of answer (a target whose process
 				// just died, behind the engine's port proxy): another
 				// target may answer it, as nginx's proxy_next_upstream does.
-				cc.untaken = &targetFailure{err: err}
-				return 0, noCause, keep
+				return 0, noCause, keep, targetFailure{err: err}
 			}
-			return cc.targetFailed(t, err, false, keep)
+			return answered(cc.targetFailed(t, err, false, keep))
 		}
-		return cc.relayResponse(t, bc, keep)
+		return answered(cc.relayResponse(t, bc, keep))
 	}
+}
+
+// answered is forward's result when the target took the request.
+func answered(status int, why cause, keep bool) (int, cause, bool, targetFailure) {
+	return status, why, keep, targetFailure{}
 }
 
 // sendRequest writes the request head and body to the target.

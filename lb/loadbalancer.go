@@ -129,14 +129,11 @@ func (l *LoadBalancer) Stats() Stats {
 	s := Stats{ActiveConnections: l.activeConns.Load(), Latency: l.latency.snapshot(), Targets: map[string]TargetStats{}}
 	s.Requests, s.Responses, s.Errors = l.counters.snapshot()
 	for _, g := range l.forwards.Load().groups {
-		g.mu.Lock()
-		ts := g.allLocked()
-		g.mu.Unlock()
-		for _, t := range ts {
-			if prev, ok := s.Targets[t.id]; ok {
-				s.Targets[t.id] = prev.add(t.stats())
+		for id, ts := range g.TargetStats() {
+			if prev, ok := s.Targets[id]; ok {
+				s.Targets[id] = prev.add(ts)
 			} else {
-				s.Targets[t.id] = t.stats()
+				s.Targets[id] = ts
 			}
 		}
 	}

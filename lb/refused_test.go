@@ -10,13 +10,7 @@ import (
 // A target whose process died refuses connections before its health checks
 // notice; requests it refuses go to another target instead of failing.
 func TestRefusedRequestGoesToAnotherTarget(t *testing.T) {
-	g := newGroup(t, TargetGroupConfig{})
-	live := newBackend(t, "live")
-	register(t, g, live)
-	waitState(t, g, StateHealthy, "live")
-	dead := addHealthy(g, "dead")
-	dead.address = closedPort(t)
-	l := startLB(t, Config{}, Forward{Group: g, Weight: 1})
+	l := liveAndDead(t, closedPort(t))
 	c := newClient()
 	for range 20 {
 		r := get(t, c, l, "/")
@@ -30,6 +24,70 @@ func TestRefusedRequestGoesToAnotherTarget(t *testing.T) {
 	}
 	if st.Responses["5xx"] != 0 {
 		t.Fatalf("clients got 5xx: %+v", st.Responses)
+	}
+}
+
+// liveAndDead starts a load balancer forwarding to a group of two healthy
+// targets: "live", which answers, and "dead", at deadAddr.
+func liveAndDead(t *testing.T, deadAddr string) *LoadBalancer {
+	t.Helper()
+	g := newGroup(t, TargetGroupConfig{})
+	live := newBackend(t, "live")
+	register(t, g, live)
+	waitState(t, g, StateHealthy, "live")
+	dead := addHealthy(g, "dead")
+	dead.address = deadAddr
+	return startLB(t, Config{}, Forward{Group: g, Weight: 1})
+}
+
+// With two dead targets, a request one of them did not take goes to the
+// live one, never back to a dead one already tried, whichever algorithm.
+func TestTwoDeadTargetsAreBothSkipped(t *testing.T) {
+	for _, algo := range []Algorithm{RoundRobin, LeastOutstandingRequests} {
+		t.Run(string(algo), func(t *testing.T) {
+			g := newGroup(t, TargetGroupConfig{})
+			live := newBackend(t, "live")
+			register(t, g, live)
+			waitState(t, g, StateHealthy, "live")
+			addHealthy(g, "refusing").address = closedPort(t)
+			addHealthy(g, "hanging-up").address = hangUpPort(t)
+			l := startLB(t, Config{Algorithm: algo}, Forward{Group: g, Weight: 1})
+			c := newClient()
+			for range 30 {
+				if r := get(t, c, l, "/"); r.status != http.StatusOK || r.target != "live" {
+					t.Fatalf("got %d from %q, want 200 from the live target", r.status, r.target)
+				}
+			}
+			st := settledStats(t, l)
+			if st.Targets["refusing"].Errors[CauseConnect] == 0 || st.Targets["hanging-up"].Errors[CauseTargetError] == 0 {
+				t.Fatalf("a dead target was never tried: %+v", st.Targets)
+			}
+			if st.Responses["5xx"] != 0 {
+				t.Fatalf("clients got 5xx: %+v", st.Responses)
+			}
+		})
+	}
+}
+
+// acquireOther never hands back a target already tried, even when the
+// algorithm keeps picking one: least outstanding prefers idle dead targets
+// to a busy live one.
+func TestAcquireOtherSkipsEveryTriedTarget(t *testing.T) {
+	for _, algo := range []Algorithm{RoundRobin, LeastOutstandingRequests} {
+		g := newGroup(t, TargetGroupConfig{})
+		a, b, c := addHealthy(g, "a"), addHealthy(g, "b"), addHealthy(g, "c")
+		c.inflight.Add(1)
+		for range 20 {
+			got := g.acquireOther(algo, []*target{a, b})
+			if got != c {
+				t.Fatalf("%s: acquired %s after a and b were tried, want c", algo, got.id)
+			}
+			got.release()
+		}
+		if got := g.acquireOther(algo, []*target{a, b, c}); got != nil {
+			t.Fatalf("%s: acquired %s with every target tried", algo, got.id)
+		}
+		c.release()
 	}
 }
 
@@ -68,13 +126,7 @@ func hangUpPort(t *testing.T) string {
 }
 
 func TestUnansweredIdempotentRequestGoesToAnotherTarget(t *testing.T) {
-	g := newGroup(t, TargetGroupConfig{})
-	live := newBackend(t, "live")
-	register(t, g, live)
-	waitState(t, g, StateHealthy, "live")
-	dead := addHealthy(g, "dead")
-	dead.address = hangUpPort(t)
-	l := startLB(t, Config{}, Forward{Group: g, Weight: 1})
+	l := liveAndDead(t, hangUpPort(t))
 	c := newClient()
 	for range 20 {
 		if r := get(t, c, l, "/"); r.status != http.StatusOK || r.target != "live" {

@@ -59,15 +59,28 @@ func (g *TargetGroup) withStateLocked(s TargetState) []*target {
 
 // acquire picks a target and counts a request in flight on it; the caller
 // must call release. nil means there is no target to route to.
+func (g *TargetGroup) acquire(def Algorithm) *target { return g.acquireOther(def, nil) }
+
+// maxOtherTargets bounds how many other targets a request is offered to
+// when its target did not take it.
+const maxOtherTargets = 2
+
+// acquireOther is acquire avoiding the targets in tried, or nil when every
+// target was tried. When the algorithm picks a tried target, the first
+// untried one in the routes is taken: picking again may land on the same
+// one (least outstanding prefers an idle dead target).
 //
 // Deregister publishes routes without the target and then marks it
 // draining; here the request is counted first and the mark read after. So
 // either this request sees the mark and picks again from the new routes,
 // or the drainer sees the request in flight and waits for it: no request
 // reaches a target after Deregister has returned.
-func (g *TargetGroup) acquire(def Algorithm) *target {
+func (g *TargetGroup) acquireOther(def Algorithm, tried []*target) *target {
 	for range 8 {
 		t := g.pick(def)
+		if t != nil && slices.Contains(tried, t) {
+			t = firstUntried(g.routes.Load().targets, tried)
+		}
 		if t == nil {
 			return nil
 		}
@@ -80,21 +93,11 @@ func (g *TargetGroup) acquire(def Algorithm) *target {
 	return nil
 }
 
-// maxRefusedRetries bounds how many other targets a request refused by its
-// target is offered to.
-const maxRefusedRetries = 2
-
-// acquireOther acquires a target other than not, or nil when there is none.
-func (g *TargetGroup) acquireOther(def Algorithm, not *target) *target {
-	for range 4 {
-		t := g.acquire(def)
-		if t == nil {
-			return nil
-		}
-		if t != not {
+func firstUntried(ts, tried []*target) *target {
+	for _, t := range ts {
+		if !slices.Contains(tried, t) {
 			return t
 		}
-		t.release()
 	}
 	return nil
 }

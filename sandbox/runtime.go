@@ -135,8 +135,6 @@ type ContainerStats struct {
 	// CPUPercent is CPU use over the last sampling interval, where 100 is
 	// one whole CPU (a container busy on two CPUs shows 200).
 	CPUPercent float64
-	// MemoryBytes is memory in use, the page cache that can be reclaimed left out.
-	MemoryBytes int64
 }
 
 // Info describes the engine.

@@ -29,7 +29,7 @@ func (r *Runtime) Stats(ctx context.Context, id string) (sandbox.ContainerStats,
 
 // statsFrom turns the engine's sample into ContainerStats.
 func statsFrom(st container.StatsResponse) sandbox.ContainerStats {
-	return sandbox.ContainerStats{CPUPercent: cpuPercent(st), MemoryBytes: memoryInUse(st.MemoryStats)}
+	return sandbox.ContainerStats{CPUPercent: cpuPercent(st)}
 }
 
 // cpuPercent is the docker CLI's calculation: the container's share of the
@@ -47,15 +47,4 @@ func cpuPercent(st container.StatsResponse) float64 {
 		online = float64(len(cur.CPUUsage.PercpuUsage))
 	}
 	return cpuDelta / systemDelta * online * 100
-}
-
-// memoryInUse is the docker CLI's figure: usage less the inactive page
-// cache (cgroup v1 reports it as total_inactive_file, v2 as inactive_file).
-func memoryInUse(m container.MemoryStats) int64 {
-	for _, key := range []string{"total_inactive_file", "inactive_file"} {
-		if v, ok := m.Stats[key]; ok && v < m.Usage {
-			return int64(m.Usage - v)
-		}
-	}
-	return int64(m.Usage)
 }

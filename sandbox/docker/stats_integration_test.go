@@ -8,7 +8,7 @@ import (
 	"github.com/cattle-dev/cattle/sandbox"
 )
 
-// TestIntegrationStats reads the CPU and memory of a container that spins
+// TestIntegrationStats reads the CPU use of a container that spins
 // on half a CPU, then of the same container stopped, then of one that is gone.
 func TestIntegrationStats(t *testing.T) {
 	f := newFixture(t)
@@ -28,9 +28,6 @@ func TestIntegrationStats(t *testing.T) {
 	// The quota holds it near 50; the bounds leave room for a busy host.
 	if st.CPUPercent < 10 || st.CPUPercent > 60 {
 		t.Errorf("CPU %.1f%%, want about 50%% (a spin loop held to half a CPU)", st.CPUPercent)
-	}
-	if st.MemoryBytes <= 0 {
-		t.Errorf("memory %d bytes, want some", st.MemoryBytes)
 	}
 
 	if err := f.rt.Stop(f.ctx, id, time.Second); err != nil {
