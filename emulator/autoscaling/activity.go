@@ -75,15 +75,15 @@ func (s *Service) execute(ctx context.Context, p plan) {
 		s.register(ctx, p.group, inst)
 	}
 	if len(p.terminate) > 0 {
-		s.terminate(ctx, p, p.terminate)
+		s.terminate(ctx, p)
 	}
 	if p.launch != nil && ctx.Err() == nil {
-		s.launch(ctx, p, p.launch)
+		s.launch(ctx, p)
 	}
 }
 
 func (s *Service) register(ctx context.Context, g Group, inst compute.Instance) {
-	if g.LoadBalancer == "" || s.lb == nil || inst.State != compute.StateRunning || inst.Address == "" {
+	if s.lb == nil || !registrable(g, inst) {
 		return // a target needs a running instance with an address
 	}
 	if err := s.lb.Register(ctx, g.LoadBalancer, inst); err != nil {
@@ -97,8 +97,8 @@ func (s *Service) register(ctx context.Context, g Group, inst compute.Instance) 
 }
 
 // terminate terminates the victims at once (each drains in parallel).
-func (s *Service) terminate(ctx context.Context, p plan, vs []victim) {
-	g := p.group
+func (s *Service) terminate(ctx context.Context, p plan) {
+	g, vs := p.group, p.terminate
 	evs := make([]store.Event, len(vs))
 	for i, v := range vs {
 		evs[i] = s.groupEvent(v.kind, g.Name, v.msg, p.fields("instance", v.inst.ID))
@@ -119,8 +119,8 @@ func (s *Service) terminate(ctx context.Context, p plan, vs []victim) {
 
 // launch runs the planned instances, zone by zone in parallel, registers
 // those that run, and reports those that failed.
-func (s *Service) launch(ctx context.Context, p plan, lp *launchPlan) {
-	g := p.group
+func (s *Service) launch(ctx context.Context, p plan) {
+	g, lp := p.group, p.launch
 	zones := make([]string, 0, len(lp.zones))
 	for z := range lp.zones {
 		zones = append(zones, z)
@@ -166,7 +166,7 @@ func (s *Service) launch(ctx context.Context, p plan, lp *launchPlan) {
 		s.appendEvents(s.groupEvent(lp.kind, g.Name, fmt.Sprintf("launched %s from %s: %s",
 			strings.Join(where, ", "), lp.config.Template+":"+lp.version, lp.why), p.fields("count", strconv.Itoa(len(ok)))))
 	}
-	s.launched(g, lp, len(failures) == 0)
+	s.launched(g, len(failures) == 0)
 	if len(failures) == 0 {
 		return
 	}
@@ -180,7 +180,7 @@ func (s *Service) launch(ctx context.Context, p plan, lp *launchPlan) {
 }
 
 // launched records the outcome of a group's launch: failures back off.
-func (s *Service) launched(g Group, lp *launchPlan, ok bool) {
+func (s *Service) launched(g Group, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ok {

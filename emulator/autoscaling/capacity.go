@@ -31,16 +31,7 @@ func (s *Service) capacityPass(ctx context.Context, v groupView, now time.Time) 
 	cfg, _ := s.groupConfig(ctx, g) // a version gone makes the launch fail, and say so
 	grace := g.HealthCheckGracePeriod.Std()
 
-	why := map[string]string{}
-	var bad []member
-	for _, m := range v.members {
-		if w := unhealthy(g, m, now); w != "" {
-			why[m.ID] = w
-			bad = append(bad, m)
-		} else if g.HealthCheckType == HealthCheckELB && m.target == TargetUnhealthy {
-			res.wakeAt(m.LaunchedAt.Add(grace)) // its grace period ends then
-		}
-	}
+	why, bad := healthCheck(g, v.members, now, &res)
 
 	launchFirst := g.MaxHealthyPercentage > 100
 	lim := replacementLimits(g.Desired, 100, g.MaxHealthyPercentage)
@@ -99,7 +90,7 @@ func (s *Service) capacityPass(ctx context.Context, v groupView, now time.Time) 
 	}
 
 	for _, m := range kept {
-		if m.State == compute.StateRunning && m.Address != "" && g.LoadBalancer != "" && m.target == "" && !isVictim(p, m.ID) {
+		if needsRegistering(g, m) && !isVictim(p, m.ID) {
 			p.register = append(p.register, m.Instance)
 		}
 	}
@@ -146,7 +137,7 @@ func (s *Service) deletePass(v groupView) (plan, passResult, error) {
 		}
 		return p, passResult{}, nil
 	}
-	if v.live > 0 {
+	if v.leaving > 0 {
 		return p, passResult{watch: true}, nil // the last ones are still shutting down
 	}
 	err := s.db.Update(func(tx *store.Tx) error {

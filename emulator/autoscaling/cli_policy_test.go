@@ -23,26 +23,18 @@ func (m idleMetrics) InstanceCPU(ctx context.Context, inst compute.Instance) (fl
 
 func TestCLIGroupsPolicy(t *testing.T) {
 	dir := startDaemon(t)
-	mustRun := func(args ...string) string {
-		t.Helper()
-		code, out, errOut := cattle(t, dir, args...)
-		if code != 0 {
-			t.Fatalf("cattle %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
-		}
-		return out
-	}
-	mustRun("groups", "create", "web", "--template", "web", "--min", "1", "--max", "4", "--desired", "2",
+	mustCattle(t, dir, "groups", "create", "web", "--template", "web", "--min", "1", "--max", "4", "--desired", "2",
 		"--lb", "web", "--health-check-type", "ELB", "--wait")
 
-	if out := mustRun("groups", "policy", "web"); !strings.Contains(out, "group web has no scaling policy") {
+	if out := mustCattle(t, dir, "groups", "policy", "web"); !strings.Contains(out, "group web has no scaling policy") {
 		t.Errorf("policy of a group without one:\n%s", out)
 	}
-	out := mustRun("groups", "policy", "web", "--target-requests-per-target", "100", "--warmup", "0s", "--cooldown", "1s")
+	out := mustCattle(t, dir, "groups", "policy", "web", "--target-requests-per-target", "100", "--warmup", "0s", "--cooldown", "1s")
 	want := "group web tracks ALBRequestCountPerTarget at 100 requests per target per minute (warmup 0s, scale-in cooldown 1s); desired 2 (min 1, max 4)"
 	if !strings.Contains(out, want) {
 		t.Errorf("policy said:\n%s\nwant %q", out, want)
 	}
-	if out := mustRun("groups", "inspect", "web"); !strings.Contains(out, "policy: tracks ALBRequestCountPerTarget at 100") {
+	if out := mustCattle(t, dir, "groups", "inspect", "web"); !strings.Contains(out, "policy: tracks ALBRequestCountPerTarget at 100") {
 		t.Errorf("inspect shows no policy:\n%s", out)
 	}
 	var g struct {
@@ -53,7 +45,7 @@ func TestCLIGroupsPolicy(t *testing.T) {
 			InstanceWarmup string  `json:"instance_warmup"`
 		} `json:"policy"`
 	}
-	if err := json.Unmarshal([]byte(mustRun("groups", "inspect", "web", "-o", "json")), &g); err != nil {
+	if err := json.Unmarshal([]byte(mustCattle(t, dir, "groups", "inspect", "web", "-o", "json")), &g); err != nil {
 		t.Fatal(err)
 	}
 	if g.Policy.Type != "TargetTrackingScaling" || g.Policy.Metric != "ALBRequestCountPerTarget" || g.Policy.TargetValue != 100 || g.Policy.InstanceWarmup != "0s" {
@@ -78,7 +70,7 @@ func TestCLIGroupsPolicy(t *testing.T) {
 		t.Errorf("help should state the unit (exit %d):\n%s", code, out)
 	}
 
-	if out := mustRun("groups", "policy", "web", "--delete"); !strings.Contains(out, "scaling policy removed, desired capacity stays") {
+	if out := mustCattle(t, dir, "groups", "policy", "web", "--delete"); !strings.Contains(out, "scaling policy removed, desired capacity stays") {
 		t.Errorf("delete said:\n%s", out)
 	}
 	if code, _, errOut := cattle(t, dir, "groups", "policy", "web", "--delete"); code != 1 || !strings.Contains(errOut, "has no scaling policy") {

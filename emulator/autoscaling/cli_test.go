@@ -57,6 +57,22 @@ func (l *instantLB) TargetState(name, id string) string {
 	return autoscaling.TargetHealthy
 }
 
+func (l *instantLB) TargetStates(name string) map[string]string {
+	l.mu.Lock()
+	var ids []string
+	for id := range l.targets {
+		ids = append(ids, id)
+	}
+	l.mu.Unlock()
+	out := map[string]string{}
+	for _, id := range ids {
+		if st := l.TargetState(name, id); st != "" {
+			out[id] = st
+		}
+	}
+	return out
+}
+
 func (l *instantLB) deregister(id string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -128,25 +144,28 @@ func cattle(t *testing.T, dir string, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
+// mustCattle runs the CLI, fails the test if it exits non-zero, and
+// returns its output.
+func mustCattle(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	code, out, errOut := cattle(t, dir, args...)
+	if code != 0 {
+		t.Fatalf("cattle %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
 func TestCLIGroupsRefreshAndRollback(t *testing.T) {
 	dir := startDaemon(t)
-	mustRun := func(args ...string) string {
-		t.Helper()
-		code, out, errOut := cattle(t, dir, args...)
-		if code != 0 {
-			t.Fatalf("cattle %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
-		}
-		return out
-	}
 
-	out := mustRun("groups", "create", "web", "--template", "web", "--min", "1", "--max", "4", "--desired", "2",
+	out := mustCattle(t, dir, "groups", "create", "web", "--template", "web", "--min", "1", "--max", "4", "--desired", "2",
 		"--lb", "web", "--health-check-type", "ELB", "--wait")
 	if !strings.Contains(out, "group web created: web:1") || !strings.Contains(out, "2 of 2 in service") {
 		t.Errorf("create --wait said:\n%s", out)
 	}
 
 	var g map[string]any
-	if err := json.Unmarshal([]byte(mustRun("groups", "inspect", "web", "-o", "json")), &g); err != nil {
+	if err := json.Unmarshal([]byte(mustCattle(t, dir, "groups", "inspect", "web", "-o", "json")), &g); err != nil {
 		t.Fatal(err)
 	}
 	insts, _ := g["instances"].([]any)
@@ -156,11 +175,11 @@ func TestCLIGroupsRefreshAndRollback(t *testing.T) {
 	if inst, _ := insts[0].(map[string]any); inst["state"] != "running" || !strings.HasPrefix(inst["id"].(string), "i-") {
 		t.Fatalf("instances should be as in 'instances ls': %v", insts[0])
 	}
-	if out := mustRun("groups", "ls"); !strings.Contains(out, "web:1") || !strings.Contains(out, "HEALTHY") {
+	if out := mustCattle(t, dir, "groups", "ls"); !strings.Contains(out, "web:1") || !strings.Contains(out, "HEALTHY") {
 		t.Errorf("groups ls:\n%s", out)
 	}
 
-	out = mustRun("groups", "refresh", "web", "--template-version", "2", "--min-healthy", "50", "--wait")
+	out = mustCattle(t, dir, "groups", "refresh", "web", "--template-version", "2", "--min-healthy", "50", "--wait")
 	if !strings.Contains(out, "started on group web") || !strings.HasSuffix(out, "ended Successful\n") {
 		t.Errorf("refresh --wait said:\n%s", out)
 	}
@@ -171,7 +190,7 @@ func TestCLIGroupsRefreshAndRollback(t *testing.T) {
 	}
 
 	var rs []map[string]any
-	if err := json.Unmarshal([]byte(mustRun("groups", "refreshes", "web", "-o", "json")), &rs); err != nil {
+	if err := json.Unmarshal([]byte(mustCattle(t, dir, "groups", "refreshes", "web", "-o", "json")), &rs); err != nil {
 		t.Fatal(err)
 	}
 	if len(rs) != 2 || rs[0]["status"] != "RollbackSuccessful" || rs[1]["status"] != "Successful" ||
@@ -193,8 +212,8 @@ func TestCLIGroupsRefreshAndRollback(t *testing.T) {
 	if code, _, errOut := cattle(t, dir, "groups", "scale", "web", "--desired", "9"); code != 2 || !strings.Contains(errOut, "outside min 1 and max 4") {
 		t.Errorf("scale above max: exit %d, %s", code, errOut)
 	}
-	mustRun("groups", "scale", "web", "--desired", "3")
-	if out := mustRun("groups", "rm", "web"); !strings.Contains(out, "deleted") {
+	mustCattle(t, dir, "groups", "scale", "web", "--desired", "3")
+	if out := mustCattle(t, dir, "groups", "rm", "web"); !strings.Contains(out, "deleted") {
 		t.Errorf("rm said %s", out)
 	}
 	if code, _, errOut := cattle(t, dir, "groups", "inspect", "web"); code != 1 || !strings.Contains(errOut, "does not exist") {

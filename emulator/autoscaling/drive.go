@@ -1,7 +1,6 @@
 package autoscaling
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -11,7 +10,7 @@ import (
 )
 
 // refreshPass takes the group's refresh one step further.
-func (s *Service) refreshPass(ctx context.Context, v groupView, r Refresh, now time.Time) (plan, passResult, error) {
+func (s *Service) refreshPass(v groupView, r Refresh, now time.Time) (plan, passResult, error) {
 	switch r.Status {
 	case RefreshPending:
 		return plan{group: v.group}, passResult{acted: true}, s.beginRefresh(v, r)
@@ -124,19 +123,12 @@ func (s *Service) drive(v groupView, r Refresh, now time.Time) (plan, passResult
 	}
 
 	// 2. The group's health check still replaces the other instances.
-	why := map[string]string{}
-	for _, m := range v.members {
-		if mine(m) {
-			continue
-		}
-		if w := unhealthy(g, m, now); w != "" {
-			why[m.ID] = w
-			p.terminate = append(p.terminate, victim{inst: m.Instance, kind: EventReplace,
-				reason: "Server.AutoScaling: group " + g.Name + " found it unhealthy during refresh " + r.ID + ": " + w,
-				msg:    w + ": terminating it during refresh " + r.ID})
-		} else if g.HealthCheckType == HealthCheckELB && m.target == TargetUnhealthy {
-			res.wakeAt(m.LaunchedAt.Add(g.HealthCheckGracePeriod.Std()))
-		}
+	why, bad := healthCheck(g, filter(v.members, not(mine)), now, &res)
+	for _, m := range bad {
+		w := why[m.ID]
+		p.terminate = append(p.terminate, victim{inst: m.Instance, kind: EventReplace,
+			reason: "Server.AutoScaling: group " + g.Name + " found it unhealthy during refresh " + r.ID + ": " + w,
+			msg:    w + ": terminating it during refresh " + r.ID})
 	}
 	var old, fresh []member
 	healthy := 0
@@ -186,7 +178,7 @@ func (s *Service) drive(v groupView, r Refresh, now time.Time) (plan, passResult
 		}
 	}
 
-	settled := len(p.terminate) == 0 && len(v.leaving) == 0 && len(old)+len(fresh) == g.Desired && healthy == g.Desired
+	settled := len(p.terminate) == 0 && v.leaving == 0 && len(old)+len(fresh) == g.Desired && healthy == g.Desired
 
 	// 4. Done when nothing old is left and the group serves at desired.
 	if len(old) == 0 && settled {
@@ -312,7 +304,7 @@ func (s *Service) drive(v groupView, r Refresh, now time.Time) (plan, passResult
 	}
 
 	for _, m := range remaining {
-		if m.State == compute.StateRunning && m.Address != "" && g.LoadBalancer != "" && m.target == "" {
+		if needsRegistering(g, m) {
 			p.register = append(p.register, m.Instance)
 		}
 		if !inService(g, m, warmup, now) {

@@ -2,9 +2,7 @@ package autoscaling
 
 import (
 	"strconv"
-	"strings"
 
-	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/store"
 )
 
@@ -46,15 +44,6 @@ func (s *Service) refreshEvent(kind string, r Refresh, msg string) store.Event {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// idList renders instance ids for a message: "i-1, i-2".
-func idList(insts []compute.Instance) string {
-	ids := make([]string, len(insts))
-	for i, inst := range insts {
-		ids[i] = inst.ID
-	}
-	return strings.Join(ids, ", ")
-}
 
 func (c Configuration) String() string {
 	v := c.Version

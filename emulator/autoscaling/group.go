@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -20,6 +19,11 @@ func (s *Service) CreateGroup(ctx context.Context, spec GroupSpec) (GroupDetail,
 		return GroupDetail{}, err
 	}
 	err = s.db.Update(func(tx *store.Tx) error {
+		// Again in this transaction: DeleteTemplate may have run since
+		// newGroup looked, and a group must not launch from a template gone.
+		if _, err := s.compute.ResolveVersionIn(tx, g.Template, g.TemplateVersion); err != nil {
+			return err
+		}
 		if _, err := tx.PutIf(kindGroup, g.Name, g, 0); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return errdefs.Conflict("group %q already exists: change it with 'cattle groups scale %s', or remove it with 'cattle groups rm %s'", g.Name, g.Name, g.Name)
@@ -126,26 +130,42 @@ func (s *Service) Groups(ctx context.Context) ([]GroupDetail, error) {
 	}
 	out := make([]GroupDetail, 0, len(groups))
 	for _, g := range groups {
-		out = append(out, s.detail(g, active, insts))
+		var r *Refresh
+		if a, ok := active[g.Name]; ok {
+			r = &a
+		}
+		out = append(out, s.detail(g, r, insts))
 	}
 	return out, nil
 }
 
 // Group returns one group with its instances.
 func (s *Service) Group(ctx context.Context, name string) (GroupDetail, error) {
-	groups, err := s.Groups(ctx)
+	var g Group
+	var r *Refresh
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		if g, _, err = getGroup(tx, name); err != nil {
+			return err
+		}
+		a, ok, err := activeRefresh(tx, name)
+		if ok {
+			r = &a
+		}
+		return err
+	})
 	if err != nil {
 		return GroupDetail{}, err
 	}
-	for _, g := range groups {
-		if g.Name == name {
-			return g, nil
-		}
+	insts, err := s.compute.Instances(ctx)
+	if err != nil {
+		return GroupDetail{}, err
 	}
-	return GroupDetail{}, groupNotFound(name)
+	return s.detail(g, r, insts), nil
 }
 
-func (s *Service) detail(g Group, active map[string]Refresh, insts []compute.Instance) GroupDetail {
+// detail is g with its instances and r, its active refresh (nil: none).
+func (s *Service) detail(g Group, r *Refresh, insts []compute.Instance) GroupDetail {
 	d := GroupDetail{Group: g, Instances: []compute.Instance{}}
 	now := s.clock.Now()
 	v := s.viewOf(g, insts)
@@ -154,15 +174,13 @@ func (s *Service) detail(g Group, active map[string]Refresh, insts []compute.Ins
 			d.Healthy++
 		}
 	}
+	// compute lists instances in launch order: so are these.
 	for _, inst := range insts {
 		if inst.Group == g.Name && inst.Live() {
 			d.Instances = append(d.Instances, inst)
 		}
 	}
-	sort.SliceStable(d.Instances, func(i, j int) bool { return d.Instances[i].LaunchedAt.Before(d.Instances[j].LaunchedAt) })
-	if r, ok := active[g.Name]; ok {
-		d.Refresh = &r
-	}
+	d.Refresh = r
 	if g.Policy != nil {
 		d.Metric = s.lastReading(g.Name)
 	}
@@ -265,9 +283,9 @@ func (s *Service) DeleteGroup(ctx context.Context, name string, force bool) erro
 // go while a group launches from it (or its refresh in progress launches
 // or rolls back to it): every launch of that group would fail. A group
 // being deleted launches nothing and does not count. It is compute's
-// BeforeDeleteTemplate hook.
-func (s *Service) CheckTemplateUnused(ctx context.Context, template string) error {
-	groups, active, err := s.loadState()
+// BeforeDeleteTemplate hook, and reads in the transaction that deletes.
+func (s *Service) CheckTemplateUnused(tx *store.Tx, template string) error {
+	groups, active, err := loadStateIn(tx)
 	if err != nil {
 		return err
 	}

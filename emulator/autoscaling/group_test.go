@@ -69,7 +69,7 @@ func TestCreateGroupDefaultsAndVersionPinning(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.settle()
-	if v := versionsOf(h.group2("pinned").Instances); v[2] != 1 || len(v) != 1 {
+	if v := versionsOf(h.groupNamed("pinned").Instances); v[2] != 1 || len(v) != 1 {
 		t.Errorf("group pinned to 2 launched %v after the default moved to 3", v)
 	}
 	latest := h.createGroup(GroupSpec{Name: "latest", Template: "web:$Latest", Min: 1, Max: 1})
@@ -77,7 +77,7 @@ func TestCreateGroupDefaultsAndVersionPinning(t *testing.T) {
 		t.Errorf("$Latest kept as given: got %q", latest.TemplateVersion)
 	}
 
-	b, err := json.Marshal(h.group2("pinned"))
+	b, err := json.Marshal(h.groupNamed("pinned"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,14 +91,6 @@ func TestCreateGroupDefaultsAndVersionPinning(t *testing.T) {
 	if insts, _ := m["instances"].([]any); len(insts) != 1 || insts[0].(map[string]any)["state"] != "running" {
 		t.Errorf("group JSON instances should be instance objects: %s", b)
 	}
-}
-
-func (h *harness) group2(name string) GroupDetail {
-	d, err := h.svc.Group(ctx, name)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return d
 }
 
 func TestGroupLaunchesToDesiredBalancedAndRegistered(t *testing.T) {
@@ -124,7 +116,7 @@ func TestGroupLaunchesToDesiredBalancedAndRegistered(t *testing.T) {
 	h.createGroup(GroupSpec{Name: "two", Template: "web", Min: 4, Max: 4, Zones: []string{"zone-b", "zone-c"}})
 	h.settle()
 	zones = map[string]int{}
-	for _, i := range h.group2("two").Instances {
+	for _, i := range h.groupNamed("two").Instances {
 		zones[i.Zone]++
 	}
 	if zones["zone-b"] != 2 || zones["zone-c"] != 2 {
@@ -262,7 +254,7 @@ func TestELBHealthCheckReplacesAfterGraceOnly(t *testing.T) {
 	h.webGroup(2, func(s *GroupSpec) { s.HealthCheckGracePeriod = D(30 * time.Second) })
 	h.createGroup(GroupSpec{Name: "ec2", Template: "web", Min: 1, Max: 1, LoadBalancer: "web"})
 	h.settle()
-	ec2 := h.group2("ec2").Instances[0]
+	ec2 := h.groupNamed("ec2").Instances[0]
 	bad := h.members()[0]
 	h.lb.set(bad.ID, TargetUnhealthy)
 	h.lb.set(ec2.ID, TargetUnhealthy)
@@ -276,7 +268,7 @@ func TestELBHealthCheckReplacesAfterGraceOnly(t *testing.T) {
 		t.Fatalf("%s still there after its grace period\n%s", bad.ID, h.dump())
 	}
 	h.waitHealthy(2)
-	if got := h.group2("ec2").Instances; len(got) != 1 || got[0].ID != ec2.ID {
+	if got := h.groupNamed("ec2").Instances; len(got) != 1 || got[0].ID != ec2.ID {
 		t.Fatalf("an EC2 health check group replaced a load balancer unhealthy instance: %v", ids(got))
 	}
 }
@@ -308,18 +300,7 @@ func TestDeleteGroupTerminatesItsInstances(t *testing.T) {
 	h := newHarness(t)
 	h.webGroup(3)
 	insts := h.members()
-	done := make(chan error, 1)
-	go func() { done <- h.svc.DeleteGroup(ctx, "web", false) }()
-	for {
-		if g, err := h.svc.Group(ctx, "web"); err == nil && g.Status == StatusDeleting {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	h.settle()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	h.deleteGroup(false)
 	if _, err := h.svc.Group(ctx, "web"); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Fatalf("group after delete: %v", err)
 	}
@@ -344,14 +325,9 @@ func TestDeleteRefusedDuringRefreshUnlessForced(t *testing.T) {
 	if err := h.svc.DeleteGroup(ctx, "web", false); !errors.Is(err, errdefs.ErrConflict) || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("delete during a refresh: %v, want a conflict that mentions --force", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- h.svc.DeleteGroup(ctx, "web", true) }()
-	for h.refreshStatusOrGone() != RefreshCancelled {
-		time.Sleep(time.Millisecond)
-	}
-	h.settle()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	h.deleteGroup(true)
+	if evs := h.events(EventRefreshStatus); len(evs) == 0 || evs[len(evs)-1].Fields["status"] != RefreshCancelled {
+		t.Fatalf("a forced delete cancels the refresh: status events %+v", evs)
 	}
 }
 
@@ -370,30 +346,11 @@ func TestTemplateInUseByAGroupIsNotDeleted(t *testing.T) {
 	if err := h.compute.DeleteTemplate(ctx, "spare"); !errors.Is(err, errdefs.ErrConflict) {
 		t.Fatalf("deleting the template a refresh launches: %v, want a conflict", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- h.svc.DeleteGroup(ctx, "web", true) }()
-	for {
-		if g, err := h.svc.Group(ctx, "web"); err == nil && g.Status == StatusDeleting {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	h.settle()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	h.deleteGroup(true)
 	if err := h.compute.DeleteTemplate(ctx, "spare"); err != nil {
 		t.Fatalf("a template no group uses: %v", err)
 	}
 	if err := h.compute.DeleteTemplate(ctx, "web"); err != nil {
 		t.Fatalf("the template once its group is gone: %v", err)
 	}
-}
-
-func (h *harness) refreshStatusOrGone() string {
-	rs, err := h.svc.Refreshes(ctx, "web")
-	if err != nil || len(rs) == 0 {
-		return ""
-	}
-	return rs[0].Status
 }

@@ -83,6 +83,22 @@ func (f *fakeLB) TargetState(lb, id string) string {
 	return TargetHealthy
 }
 
+func (f *fakeLB) TargetStates(lb string) map[string]string {
+	f.mu.Lock()
+	var ids []string
+	for id := range f.targets {
+		ids = append(ids, id)
+	}
+	f.mu.Unlock()
+	out := map[string]string{}
+	for _, id := range ids {
+		if st := f.TargetState(lb, id); st != "" {
+			out[id] = st
+		}
+	}
+	return out
+}
+
 func (f *fakeLB) deregister(id string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -454,9 +470,60 @@ func (h *harness) waitHealthy(n int) {
 	})
 }
 
+// deleteGroup deletes group web and fails the test if that fails.
+// DeleteGroup returns once the group's instances are gone, which takes
+// passes: it runs aside until the group is marked deleting, then the
+// passes run.
+func (h *harness) deleteGroup(force bool) {
+	h.t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- h.svc.DeleteGroup(ctx, "web", force) }()
+	for {
+		if g, err := h.svc.Group(ctx, "web"); err == nil && g.Status == StatusDeleting {
+			break
+		}
+		select {
+		case err := <-done:
+			// Refused, or failed, before any pass ran.
+			h.t.Fatalf("delete group web (force %v) returned %v before the passes ran\n%s", force, err, h.dump())
+		case <-time.After(time.Millisecond):
+		}
+	}
+	h.settle()
+	select {
+	case err := <-done:
+		if err != nil {
+			h.t.Fatalf("delete group web (force %v): %v", force, err)
+		}
+	case <-time.After(30 * time.Second): // against a hang, not a measure
+		h.t.Fatalf("group web still there after the passes\n%s", h.dump())
+	}
+}
+
+// waitOwnConfig runs until group web is back on its own configuration,
+// version 1: n instances, all of version 1, all healthy. It returns how
+// long the fake clock ran for it.
+func (h *harness) waitOwnConfig(n int) time.Duration {
+	h.t.Helper()
+	start := h.clock.Now()
+	h.runUntil(fmt.Sprintf("group back on version 1 with %d healthy", n), func() bool {
+		d := h.group()
+		return d.Healthy == n && len(d.Instances) == n && versionsOf(d.Instances)[1] == n
+	})
+	if g := h.group(); g.TemplateVersion != "1" {
+		h.t.Fatalf("group web launches version %s, want its own 1", g.TemplateVersion)
+	}
+	return h.clock.Now().Sub(start)
+}
+
 func (h *harness) group() GroupDetail {
 	h.t.Helper()
-	d, err := h.svc.Group(ctx, "web")
+	return h.groupNamed("web")
+}
+
+func (h *harness) groupNamed(name string) GroupDetail {
+	h.t.Helper()
+	d, err := h.svc.Group(ctx, name)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -14,31 +14,29 @@ type member struct {
 }
 
 // groupView is what a pass knows about one group: its members (instances
-// not terminated and not shutting down) and those on their way out.
+// not terminated and not shutting down) and how many are on their way out.
 type groupView struct {
 	group   Group
 	members []member
-	leaving []compute.Instance // shutting down: they count for nothing
-	live    int                // instances not terminated, leaving ones included
+	leaving int // instances shutting down: they count for nothing
 }
 
 // viewOf sorts the instances of g out of all instances.
 func (s *Service) viewOf(g Group, all []compute.Instance) groupView {
 	v := groupView{group: g}
+	var targets map[string]string // nil (every state "") without a load balancer
+	if g.LoadBalancer != "" && s.lb != nil {
+		targets = s.lb.TargetStates(g.LoadBalancer)
+	}
 	for _, inst := range all {
 		if inst.Group != g.Name || !inst.Live() {
 			continue
 		}
-		v.live++
 		if inst.State == compute.StateShuttingDown {
-			v.leaving = append(v.leaving, inst)
+			v.leaving++
 			continue
 		}
-		m := member{Instance: inst}
-		if g.LoadBalancer != "" && s.lb != nil {
-			m.target = s.lb.TargetState(g.LoadBalancer, inst.ID)
-		}
-		v.members = append(v.members, m)
+		v.members = append(v.members, member{Instance: inst, target: targets[inst.ID]})
 	}
 	return v
 }
@@ -62,6 +60,32 @@ func unhealthy(g Group, m member, now time.Time) string {
 	}
 	return ""
 }
+
+// healthCheck runs the group's health check over ms: the unhealthy ones,
+// with why each is. It wakes res when the grace period of a target the
+// load balancer fails ends, since that makes it unhealthy.
+func healthCheck(g Group, ms []member, now time.Time, res *passResult) (why map[string]string, bad []member) {
+	why = map[string]string{}
+	for _, m := range ms {
+		if w := unhealthy(g, m, now); w != "" {
+			why[m.ID] = w
+			bad = append(bad, m)
+		} else if g.HealthCheckType == HealthCheckELB && m.target == TargetUnhealthy {
+			res.wakeAt(m.LaunchedAt.Add(g.HealthCheckGracePeriod.Std()))
+		}
+	}
+	return why, bad
+}
+
+// registrable reports whether inst can be a target of g's load balancer:
+// the group has one, and inst runs with an address.
+func registrable(g Group, inst compute.Instance) bool {
+	return g.LoadBalancer != "" && inst.State == compute.StateRunning && inst.Address != ""
+}
+
+// needsRegistering reports whether m can be a target of g's load balancer
+// and is not one yet.
+func needsRegistering(g Group, m member) bool { return m.target == "" && registrable(g, m.Instance) }
 
 // inService reports whether m serves: running, healthy in the load balancer
 // when the group has one, and past warmup since its launch.

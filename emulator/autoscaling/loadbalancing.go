@@ -11,8 +11,6 @@ const (
 	TargetInitial   = "initial"
 	TargetHealthy   = "healthy"
 	TargetUnhealthy = "unhealthy"
-	TargetDraining  = "draining"
-	TargetUnused    = "unused"
 )
 
 // LoadBalancing is what groups need from the load balancers.
@@ -21,7 +19,9 @@ type LoadBalancing interface {
 	Check(ctx context.Context, lbName string) error
 	// Register makes a running instance a target of the load balancer's target group (idempotent).
 	Register(ctx context.Context, lbName string, inst compute.Instance) error
-	// TargetState is the instance's target health state in that load balancer: "initial", "healthy",
-	// "unhealthy", "draining", "unused", or "" when it is not registered.
-	TargetState(lbName, instanceID string) string
+	// TargetStates are the target health states in that load balancer, by
+	// instance id: "initial", "healthy", "unhealthy", "draining" or "unused".
+	// An instance not registered there is absent. One call per group and
+	// pass: a load balancer reads its target group once for all of them.
+	TargetStates(lbName string) map[string]string
 }

@@ -3,10 +3,7 @@ package autoscaling_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,57 +12,8 @@ import (
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/emulatortest"
+	"github.com/cattle-dev/cattle/scenarios/loadgen"
 )
-
-// constantLoad sends one request every interval to a loopback address,
-// at most max of them, until stopped.
-type constantLoad struct {
-	sent, failed atomic.Int64
-	stop         chan struct{}
-	done         chan struct{}
-}
-
-func startConstantLoad(addr string, every time.Duration, max int) *constantLoad {
-	l := &constantLoad{stop: make(chan struct{}), done: make(chan struct{})}
-	client := &http.Client{Timeout: 5 * time.Second}
-	go func() {
-		defer close(l.done)
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for range max {
-			select {
-			case <-l.stop:
-				return
-			case <-tick.C:
-			}
-			l.sent.Add(1)
-			resp, err := client.Get("http://" + addr + "/")
-			if err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-			if err != nil || resp.StatusCode != http.StatusOK {
-				l.failed.Add(1)
-			}
-		}
-	}()
-	return l
-}
-
-// finished reports whether the load sent all it was allowed to.
-func (l *constantLoad) finished() bool {
-	select {
-	case <-l.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (l *constantLoad) end() {
-	close(l.stop)
-	<-l.done
-}
 
 // untilDeadline polls cond; it gives up, with a clear failure, only when
 // the test binary's own deadline (go test -timeout) comes near.
@@ -126,7 +74,10 @@ func TestIntegrationTargetTrackingScalesOutAndIn(t *testing.T) {
 	// Bounded: 5 minutes' worth at most, the wait below ends with it. The
 	// load starts first, so that every sample the policy takes has it.
 	start := time.Now()
-	traffic := startConstantLoad(lbRec.Address, 200*time.Millisecond, 1500)
+	traffic, err := loadgen.Start(ctx, loadgen.Config{Name: "policy", URL: "http://" + lbRec.Address + "/", Freq: 5, Per: time.Second, Requests: 1500})
+	if err != nil {
+		t.Fatal(err)
+	}
 	g, err := c.PutPolicy(ctx, "web", autoscaling.PolicySpec{TargetRequestsPerTarget: 120})
 	if err != nil {
 		t.Fatal(err)
@@ -135,21 +86,21 @@ func TestIntegrationTargetTrackingScalesOutAndIn(t *testing.T) {
 		t.Fatalf("policy: %+v", g.Policy)
 	}
 	untilDeadline(t, "scaled out under load", func() bool {
-		if traffic.finished() {
-			t.Fatalf("%d requests sent and the group never scaled out\n%s", traffic.sent.Load(), dump())
+		if !traffic.Running() {
+			t.Fatalf("%d requests sent and the group never scaled out\n%s", len(traffic.Records()), dump())
 		}
 		return group().Desired == 3
 	}, dump)
 	t.Logf("scaled out to 3 %s after the load started", time.Since(start).Round(100*time.Millisecond))
 	untilDeadline(t, "3 healthy under load", func() bool { g := group(); return g.Healthy == 3 && len(g.Instances) == 3 }, dump)
-	traffic.end()
-	if n := traffic.failed.Load(); n > 0 {
-		t.Errorf("%d of %d requests failed while the group scaled out", n, traffic.sent.Load())
+	traffic.Stop()
+	if n, first := failures(traffic.Records()); n > 0 {
+		t.Errorf("%d of %d requests failed while the group scaled out; the first: %s", n, len(traffic.Records()), first)
 	}
 
 	stopped := time.Now()
 	untilDeadline(t, "scaled in with no load", func() bool { g := group(); return g.Desired == 1 && len(g.Instances) == 1 }, dump)
-	t.Logf("scaled in to 1 %s after the load stopped (%d requests sent)", time.Since(stopped).Round(100*time.Millisecond), traffic.sent.Load())
+	t.Logf("scaled in to 1 %s after the load stopped (%d requests sent)", time.Since(stopped).Round(100*time.Millisecond), len(traffic.Records()))
 
 	var out, in string
 	evs, err := c.Events(ctx, 0, 0)

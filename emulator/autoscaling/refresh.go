@@ -67,6 +67,13 @@ func (s *Service) StartRefresh(ctx context.Context, group string, spec RefreshSp
 		if g.Status == StatusDeleting {
 			return errdefs.Conflict("group %s is being deleted", group)
 		}
+		if desired != nil {
+			// Again in this transaction, which DeleteTemplate cannot
+			// interleave with: the refresh must not launch from one gone.
+			if _, err := s.compute.ResolveVersionIn(tx, desired.Template, desired.Version); err != nil {
+				return err
+			}
+		}
 		if cur, ok, err := activeRefresh(tx, group); err != nil || ok {
 			if err != nil {
 				return err
@@ -196,18 +203,22 @@ func activeRefresh(tx *store.Tx, group string) (Refresh, bool, error) {
 
 // latestRefresh is the group's refresh in progress, or else its newest.
 func latestRefresh(tx *store.Tx, group string) (Refresh, bool, error) {
-	if r, ok, err := activeRefresh(tx, group); ok || err != nil {
-		return r, ok, err
-	}
 	all, err := listRefreshes(tx)
+	if err != nil {
+		return Refresh{}, false, err
+	}
 	var out Refresh
 	found := false
 	for _, r := range all {
-		if r.Group == group && (!found || r.StartTime.After(out.StartTime)) {
+		switch {
+		case r.Group != group:
+		case !Done(r.Status):
+			return r, true, nil
+		case !found || r.StartTime.After(out.StartTime):
 			out, found = r, true
 		}
 	}
-	return out, found, err
+	return out, found, nil
 }
 
 // putRefresh writes r if nobody changed it since it was read (a new one

@@ -3,19 +3,26 @@ package autoscaling
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/store"
 )
 
-// assertReplacedOnce checks that a finished forward refresh replaced each
-// of before exactly once, with exactly len(before) new instances of
-// version want, and left the group at desired on it.
-func assertReplacedOnce(t *testing.T, h *harness, before []compute.Instance, want int) {
+// assertReplacedOnce waits for a forward refresh to succeed and checks
+// that it replaced each of before exactly once, with exactly len(before)
+// new instances of version want, and left the group at desired on it. It
+// returns the finished refresh.
+func assertReplacedOnce(t *testing.T, h *harness, before []compute.Instance, want int) Refresh {
 	t.Helper()
+	r := h.waitRefresh()
+	if r.Status != RefreshSuccessful {
+		t.Fatalf("refresh %+v\n%s", r, h.dump())
+	}
 	now := h.members()
 	if len(now) != len(before) {
 		t.Fatalf("group has %d instances, want %d\n%s", len(now), len(before), h.dump())
@@ -40,6 +47,7 @@ func assertReplacedOnce(t *testing.T, h *harness, before []compute.Instance, wan
 	if launched != len(before) {
 		t.Errorf("%d instances of version %d launched to replace %d: some replaced twice\n%s", launched, want, len(before), h.dump())
 	}
+	return r
 }
 
 // launchSizes are the sizes of the refresh's launches, in order.
@@ -49,6 +57,16 @@ func launchSizes(h *harness) []string {
 		out = append(out, e.Fields["count"])
 	}
 	return out
+}
+
+// progressOf is the percentage a refresh.progress event reports.
+func progressOf(t *testing.T, e store.Event) int {
+	t.Helper()
+	p, err := strconv.Atoi(e.Fields["percent_complete"])
+	if err != nil {
+		t.Fatalf("event %+v: %v", e, err)
+	}
+	return p
 }
 
 // firstSeq is the sequence number of the first event of kind (0: none).
@@ -68,11 +86,10 @@ func TestRefreshMinHealthy50ReplacesTwoAtATime(t *testing.T) {
 	if r.Status != RefreshPending || !strings.HasPrefix(r.ID, "rf-") || r.Preferences.InstanceWarmup.Std() != h.profile.GracePeriod {
 		t.Fatalf("new refresh: %+v", r)
 	}
-	r = h.waitRefresh()
-	if r.Status != RefreshSuccessful || r.PercentComplete != 100 || r.InstancesToUpdate != 0 || r.EndTime == nil {
+	r = assertReplacedOnce(t, h, before, 2)
+	if r.PercentComplete != 100 || r.InstancesToUpdate != 0 || r.EndTime == nil {
 		t.Fatalf("refresh ended %+v", r)
 	}
-	assertReplacedOnce(t, h, before, 2)
 	if g := h.group(); g.TemplateVersion != "2" || g.Template != "web" {
 		t.Errorf("after a successful refresh the group launches %s:%s, want web:2", g.Template, g.TemplateVersion)
 	}
@@ -82,11 +99,11 @@ func TestRefreshMinHealthy50ReplacesTwoAtATime(t *testing.T) {
 	if firstSeq(h, EventRefreshTerminate) > firstSeq(h, EventRefreshLaunch) {
 		t.Error("with max healthy 100% old instances go before new ones come")
 	}
-	var percents []string
+	var percents []int
 	for _, e := range h.events(EventRefreshProgress) {
-		percents = append(percents, e.Fields["percent_complete"])
+		percents = append(percents, progressOf(t, e))
 	}
-	if !slices.Contains(percents, "50") || !slices.IsSortedFunc(percents, func(a, b string) int { return len(a) - len(b) }) {
+	if !slices.Contains(percents, 50) || !slices.IsSorted(percents) {
 		t.Errorf("progress %v should pass 50%% on its way up", percents)
 	}
 	if len(h.events(EventGroupConfig)) != 1 {
@@ -100,9 +117,6 @@ func TestRefreshDefaultMinHealthyOf4ReplacesOneAtATime(t *testing.T) {
 	before := h.members()
 	h.limits(3, 4) // 90% of 4 rounds up to 4: AWS still replaces one at a time
 	h.startRefresh(RefreshSpec{TemplateVersion: "2"})
-	if r := h.waitRefresh(); r.Status != RefreshSuccessful {
-		t.Fatalf("refresh %+v", r)
-	}
 	assertReplacedOnce(t, h, before, 2)
 	if got := launchSizes(h); !slices.Equal(got, []string{"1", "1", "1", "1"}) {
 		t.Errorf("launch batches %v, want four of 1", got)
@@ -115,9 +129,6 @@ func TestRefreshMaxHealthyAbove100LaunchesBeforeTerminating(t *testing.T) {
 	before := h.members()
 	h.limits(4, 6) // min 100% keeps all 4 serving; max 150% allows 6
 	h.startRefresh(RefreshSpec{TemplateVersion: "2", MinHealthyPercentage: intp(100), MaxHealthyPercentage: intp(150)})
-	if r := h.waitRefresh(); r.Status != RefreshSuccessful {
-		t.Fatalf("refresh %+v", r)
-	}
 	assertReplacedOnce(t, h, before, 2)
 	if firstSeq(h, EventRefreshLaunch) > firstSeq(h, EventRefreshTerminate) {
 		t.Error("with max healthy 150% new instances must come before old ones go")
@@ -145,10 +156,6 @@ func TestRefreshWaitsAtCheckpoints(t *testing.T) {
 	h.advance(29 * time.Second)
 	if v := versionsOf(h.members()); v[1] != 2 || h.refresh().CheckpointReachedAt == nil {
 		t.Fatalf("the refresh went on before the checkpoint delay: versions %v", v)
-	}
-	r = h.waitRefresh()
-	if r.Status != RefreshSuccessful {
-		t.Fatalf("refresh %+v", r)
 	}
 	assertReplacedOnce(t, h, before, 2)
 	if n := len(h.events(EventRefreshCheckpoint)); n != 2 {
@@ -228,10 +235,9 @@ func TestRefreshWithoutDesiredConfigurationReplacesWithTheGroupsOwn(t *testing.T
 	h.webGroup(2)
 	before := h.members()
 	h.startRefresh(RefreshSpec{MinHealthyPercentage: intp(50)})
-	if r := h.waitRefresh(); r.Status != RefreshSuccessful || r.DesiredConfiguration != nil {
+	if r := assertReplacedOnce(t, h, before, 1); r.DesiredConfiguration != nil {
 		t.Fatalf("refresh %+v", r)
 	}
-	assertReplacedOnce(t, h, before, 1)
 	if len(h.events(EventGroupConfig)) != 0 || h.group().TemplateVersion != "1" {
 		t.Error("a refresh without a desired configuration changed the group's configuration")
 	}
@@ -283,10 +289,7 @@ func TestRefreshLaunchFailureFails(t *testing.T) {
 		t.Fatalf("refresh %+v", r)
 	}
 	// The group mends itself with its own configuration.
-	h.waitHealthy(2)
-	if v := versionsOf(h.members()); v[1] != 2 || h.group().TemplateVersion != "1" {
-		t.Errorf("after a failed refresh: versions %v, group version %s", v, h.group().TemplateVersion)
-	}
+	h.waitOwnConfig(2)
 }
 
 func TestRefreshFailsWhenNewInstancesNeverServe(t *testing.T) {
@@ -305,10 +308,7 @@ func TestRefreshFailsWhenNewInstancesNeverServe(t *testing.T) {
 	}
 	// Without rollback the group replaces the unhealthy new instances
 	// with its own configuration.
-	h.runUntil("group back on version 1", func() bool {
-		v := versionsOf(h.members())
-		return v[1] == 4 && h.group().Healthy == 4
-	})
+	h.waitOwnConfig(4)
 }
 
 func TestEventsNameTheRefreshSteps(t *testing.T) {

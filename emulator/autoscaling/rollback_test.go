@@ -2,7 +2,6 @@ package autoscaling
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -19,12 +18,9 @@ func assertRolledBack(t *testing.T, h *harness, r Refresh, n int) {
 	if r.Status != RefreshRollbackSuccessful || r.PercentComplete != 0 || r.InstancesToUpdate != 0 || r.EndTime == nil {
 		t.Fatalf("refresh %+v\n%s", r, h.dump())
 	}
-	h.settle()
-	if v := versionsOf(h.members()); v[1] != n || len(h.members()) != n {
-		t.Fatalf("after rollback: versions %v, want %d on version 1", v, n)
-	}
-	if g := h.group(); g.TemplateVersion != "1" || g.Healthy != n {
-		t.Fatalf("after rollback the group launches version %s with %d healthy", g.TemplateVersion, g.Healthy)
+	// A rollback succeeds only once the group is back: no waiting after.
+	if waited := h.waitOwnConfig(n); waited != 0 {
+		t.Fatalf("the group was back on version 1 only %s after the rollback ended", waited)
 	}
 	for _, i := range h.everInstances() {
 		if i.TemplateVersion == 1 && i.Tags[TagPhase] == phaseRollback && h.terminated[i.ID] > 0 {
@@ -84,9 +80,7 @@ func TestManualRollbackInProgress(t *testing.T) {
 			rolling = true
 		}
 		if rolling && e.Kind == EventRefreshProgress {
-			var p int
-			fmt.Sscan(e.Fields["percent_complete"], &p)
-			percents = append(percents, p)
+			percents = append(percents, progressOf(t, e))
 		}
 	}
 	for _, p := range percents {
@@ -144,7 +138,7 @@ func TestFailureDuringRollbackEndsRollbackFailed(t *testing.T) {
 		t.Fatalf("refresh %+v", r)
 	}
 	// The group still mends itself with its own configuration.
-	h.runUntil("group healthy on version 1", func() bool { return versionsOf(h.members())[1] == 4 && h.group().Healthy == 4 })
+	h.waitOwnConfig(4)
 }
 
 func TestRollbackOfInstancesThatStop(t *testing.T) {

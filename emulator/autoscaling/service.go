@@ -160,13 +160,17 @@ func (s *Service) reconcileOnce(ctx context.Context) passResult {
 	now := s.clock.Now()
 	tracked := map[string]bool{}
 	for _, g := range groups {
+		track := g.Policy != nil && g.Status != StatusDeleting && s.metrics != nil
+		if !track && s.isBusy(g.Name) {
+			continue // nothing to do: spare the view
+		}
 		v := s.viewOf(g, insts)
-		if g.Policy != nil && g.Status != StatusDeleting && s.metrics != nil {
+		if track {
 			tracked[g.Name] = true
 			res.wakeAt(s.sampleIfDue(ctx, v, now))
-		}
-		if s.isBusy(g.Name) {
-			continue
+			if s.isBusy(g.Name) {
+				continue
+			}
 		}
 		var p plan
 		var out passResult
@@ -175,7 +179,7 @@ func (s *Service) reconcileOnce(ctx context.Context) passResult {
 		case g.Status == StatusDeleting:
 			p, out, err = s.deletePass(v)
 		case ok:
-			p, out, err = s.refreshPass(ctx, v, r, now)
+			p, out, err = s.refreshPass(v, r, now)
 		default:
 			// A policy acts only outside a refresh, whose healthy
 			// percentages are of the capacity it started with.
@@ -199,22 +203,27 @@ func (s *Service) reconcileOnce(ctx context.Context) passResult {
 }
 
 // loadState reads every group and the active refresh of each.
-func (s *Service) loadState() ([]Group, map[string]Refresh, error) {
-	var groups []Group
-	active := map[string]Refresh{}
-	err := s.db.View(func(tx *store.Tx) error {
-		var err error
-		if groups, err = store.List[Group](tx, kindGroup); err != nil {
-			return err
-		}
-		rs, err := listRefreshes(tx)
-		for _, r := range rs {
-			if !Done(r.Status) {
-				active[r.Group] = r
-			}
-		}
+func (s *Service) loadState() (groups []Group, active map[string]Refresh, err error) {
+	err = s.db.View(func(tx *store.Tx) error {
+		groups, active, err = loadStateIn(tx)
 		return err
 	})
+	return groups, active, err
+}
+
+// loadStateIn is loadState in tx.
+func loadStateIn(tx *store.Tx) ([]Group, map[string]Refresh, error) {
+	groups, err := store.List[Group](tx, kindGroup)
+	if err != nil {
+		return nil, nil, err
+	}
+	active := map[string]Refresh{}
+	rs, err := listRefreshes(tx)
+	for _, r := range rs {
+		if !Done(r.Status) {
+			active[r.Group] = r
+		}
+	}
 	return groups, active, err
 }
 

@@ -85,9 +85,6 @@ func (s *Service) preferences(g Group, spec RefreshSpec) (Preferences, error) {
 		SkipMatching:         spec.SkipMatching,
 		AutoRollback:         spec.AutoRollback,
 	}
-	if p.MaxHealthyPercentage == 0 {
-		p.MaxHealthyPercentage = 100
-	}
 	if spec.MinHealthyPercentage != nil {
 		p.MinHealthyPercentage = *spec.MinHealthyPercentage
 	}
@@ -104,11 +101,13 @@ func (s *Service) preferences(g Group, spec RefreshSpec) (Preferences, error) {
 		p.BakeTime = *spec.BakeTime
 	}
 	p.CheckpointPercentages = slices.Clone(spec.CheckpointPercentages)
-	switch {
-	case p.MinHealthyPercentage < 0 || p.MinHealthyPercentage > 100:
+	if p.MinHealthyPercentage < 0 || p.MinHealthyPercentage > 100 {
 		return p, errdefs.Invalid("min healthy percentage %d is out of range: use 0-100", p.MinHealthyPercentage)
-	case p.MaxHealthyPercentage < 100 || p.MaxHealthyPercentage > 200:
-		return p, errdefs.Invalid("max healthy percentage %d is out of range: use 100-200", p.MaxHealthyPercentage)
+	}
+	if err := validateMaxHealthy(p.MaxHealthyPercentage); err != nil {
+		return p, err
+	}
+	switch {
 	case p.MaxHealthyPercentage-p.MinHealthyPercentage > 100:
 		return p, errdefs.Invalid("max healthy %d%% and min healthy %d%% are more than 100 apart: narrow the range", p.MaxHealthyPercentage, p.MinHealthyPercentage)
 	case p.MinHealthyPercentage == 100 && p.MaxHealthyPercentage == 100:

@@ -245,7 +245,7 @@ func TestDeleteTemplateRemovesVersionsAndLeavesInstances(t *testing.T) {
 	// The guard (auto scaling's, in the daemon) refuses while a group uses it.
 	var guarded []string
 	inUse := true
-	s.SetHooks(Hooks{BeforeDeleteTemplate: func(ctx context.Context, name string) error {
+	s.SetHooks(Hooks{BeforeDeleteTemplate: func(tx *store.Tx, name string) error {
 		guarded = append(guarded, name)
 		if inUse {
 			return errdefs.Conflict("template %q is used by auto scaling group web", name)

@@ -18,10 +18,11 @@ type ImageResolver interface {
 // Hooks let other parts of the control plane act on an instance's life
 // without compute knowing them (the load balancer drains before a stop).
 type Hooks struct {
-	// BeforeDeleteTemplate runs before a launch template is deleted; an
-	// error refuses the deletion (auto scaling refuses while a group
-	// launches from the template).
-	BeforeDeleteTemplate func(ctx context.Context, name string) error
+	// BeforeDeleteTemplate runs in the transaction that deletes a launch
+	// template, so that nothing starts to use it in between; an error
+	// refuses the deletion (auto scaling refuses while a group launches
+	// from the template).
+	BeforeDeleteTemplate func(tx *store.Tx, name string) error
 	// BeforeStop runs when an instance starts shutting down, before its
 	// container is stopped; it returns when the instance may go.
 	BeforeStop func(ctx context.Context, inst Instance)

@@ -171,31 +171,20 @@ func (s *Service) Template(ctx context.Context, name string) (Template, []Templa
 // carry its name and version, not a reference to it. The
 // BeforeDeleteTemplate hook may refuse (a group launches from it).
 func (s *Service) DeleteTemplate(ctx context.Context, name string) error {
-	notFound := func() error {
-		return errdefs.NotFound("template %q does not exist: list templates with 'cattle templates ls'", name)
-	}
-	err := s.db.View(func(tx *store.Tx) error {
-		_, err := store.Get[Template](tx, kindTemplate, name)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound()
-	}
-	if err != nil {
-		return err
-	}
-	if s.hooks.BeforeDeleteTemplate != nil {
-		if err := s.hooks.BeforeDeleteTemplate(ctx, name); err != nil {
-			return err
-		}
-	}
 	return s.db.Update(func(tx *store.Tx) error {
 		t, err := store.Get[Template](tx, kindTemplate, name)
 		if errors.Is(err, store.ErrNotFound) {
-			return notFound()
+			return errdefs.NotFound("template %q does not exist: list templates with 'cattle templates ls'", name)
 		}
 		if err != nil {
 			return err
+		}
+		// In this transaction: a group made meanwhile would use a template
+		// that is gone.
+		if s.hooks.BeforeDeleteTemplate != nil {
+			if err := s.hooks.BeforeDeleteTemplate(tx, name); err != nil {
+				return err
+			}
 		}
 		for n := 1; n <= t.LatestVersion; n++ {
 			if err := tx.Delete(kindVersion, versionKey(name, n)); err != nil {
@@ -212,24 +201,31 @@ func (s *Service) DeleteTemplate(ctx context.Context, name string) error {
 }
 
 // ResolveVersion finds a version by number, $Latest or $Default ("" is $Default).
-func (s *Service) ResolveVersion(ctx context.Context, name, version string) (TemplateVersion, error) {
-	var v TemplateVersion
-	err := s.db.View(func(tx *store.Tx) error {
-		t, err := store.Get[Template](tx, kindTemplate, name)
-		if err != nil {
-			return s.templateNotFound(name)
-		}
-		n, err := versionNumber(t, version)
-		if err != nil {
-			return err
-		}
-		v, err = store.Get[TemplateVersion](tx, kindVersion, versionKey(name, n))
-		if err != nil {
-			return errdefs.NotFound("template %s has no version %d: it has versions 1 to %d", name, n, t.LatestVersion)
-		}
-		return nil
+func (s *Service) ResolveVersion(ctx context.Context, name, version string) (v TemplateVersion, err error) {
+	err = s.db.View(func(tx *store.Tx) error {
+		v, err = s.ResolveVersionIn(tx, name, version)
+		return err
 	})
 	return v, err
+}
+
+// ResolveVersionIn is ResolveVersion in tx: a caller that records a
+// reference to a template checks it in the transaction that writes it,
+// which DeleteTemplate cannot interleave with.
+func (s *Service) ResolveVersionIn(tx *store.Tx, name, version string) (TemplateVersion, error) {
+	t, err := store.Get[Template](tx, kindTemplate, name)
+	if err != nil {
+		return TemplateVersion{}, s.templateNotFound(name)
+	}
+	n, err := versionNumber(t, version)
+	if err != nil {
+		return TemplateVersion{}, err
+	}
+	v, err := store.Get[TemplateVersion](tx, kindVersion, versionKey(name, n))
+	if err != nil {
+		return v, errdefs.NotFound("template %s has no version %d: it has versions 1 to %d", name, n, t.LatestVersion)
+	}
+	return v, nil
 }
 
 func versionNumber(t Template, version string) (int, error) {

@@ -332,19 +332,23 @@ func (s *Service) Targets(ctx context.Context, name string) ([]Target, error) {
 	return out, nil
 }
 
-// TargetState is an instance's target state in a load balancer ("" when it
-// is not registered there).
-func (s *Service) TargetState(name, instanceID string) string {
+// TargetStates are the target states in a load balancer, by instance id
+// (an instance not registered there is absent).
+func (s *Service) TargetStates(name string) map[string]string {
 	l := s.liveLB(name)
 	if l == nil {
-		return ""
+		return nil
 	}
-	for _, h := range l.group.Health() {
-		if h.ID == instanceID {
-			return string(h.State)
+	hs := l.group.Health()
+	out := make(map[string]string, len(hs))
+	for _, h := range hs {
+		// An id listed twice (registered again while its old target
+		// drains or lies unused) is listed active first: that one counts.
+		if _, seen := out[h.ID]; !seen {
+			out[h.ID] = string(h.State)
 		}
 	}
-	return ""
+	return out
 }
 
 // Register makes a running instance a target of a load balancer (idempotent).

@@ -6,37 +6,16 @@
 package elb
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
+
+	"github.com/cattle-dev/cattle/emulator/timing"
 )
 
 const kindLoadBalancer = "load_balancers"
 
-// Duration is a time.Duration that reads and writes as "1.5s" in JSON.
-type Duration time.Duration
-
-// MarshalJSON writes the duration as a Go duration string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// UnmarshalJSON reads a Go duration string (or nanoseconds).
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		var n int64
-		if err := json.Unmarshal(b, &n); err != nil {
-			return fmt.Errorf("duration %s: use a string such as \"2s\"", b)
-		}
-		*d = Duration(n)
-		return nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("duration %q: use a value such as \"2s\" or \"500ms\"", s)
-	}
-	*d = Duration(v)
-	return nil
-}
+// Duration is timing.Duration: text in JSON ("1.5s"), a bare number is
+// seconds.
+type Duration = timing.Duration
 
 // HealthCheck is a target group's health check; zero fields take the
 // sandbox's timing profile.
