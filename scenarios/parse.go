@@ -299,9 +299,6 @@ func (d *Decoder) action(kind *Kind, n ast.Node) (*Step, error) {
 	d.push(kind.Key)
 	defer d.pop()
 	st := &Step{Kind: kind, Pos: d.pos(n), Source: kind.Key + " " + compact(n, 120)}
-	if kind.Pending != "" {
-		return st, d.lenient(n)
-	}
 	var ps []pair
 	var err error
 	switch {
@@ -356,9 +353,6 @@ func (d *Decoder) expectation(n ast.Node) (*Step, error) {
 		return nil, err
 	}
 	st.Kind = kind
-	if kind.Pending != "" {
-		return st, d.lenient(n)
-	}
 	st.Exec, err = d.params(kind, n, rest)
 	return st, err
 }
@@ -445,26 +439,6 @@ func (d *Decoder) params(kind *Kind, n ast.Node, ps []pair) (Executor, error) {
 		}
 	}
 	return exec, nil
-}
-
-// lenient reads a placeholder's parameters without knowing their keys,
-// noting the names it saves so that later steps may use them.
-func (d *Decoder) lenient(n ast.Node) error {
-	if isNull(n) || !isMapping(n) {
-		return nil
-	}
-	ps, err := d.pairs(n)
-	if err != nil {
-		return err
-	}
-	for _, p := range ps {
-		if p.key == "as" {
-			if s, ok := ScalarText(p.value); ok && nameWord.MatchString(s) {
-				d.saved[s] = true
-			}
-		}
-	}
-	return nil
 }
 
 func isMapping(n ast.Node) bool {

@@ -82,9 +82,6 @@ func TestParseGood(t *testing.T) {
 	if p := sc.Steps[1].Pos; p.Line != 16 || p.Column != 5 {
 		t.Errorf("step 2 at %s, want line 16 column 5", p)
 	}
-	if pending := sc.Pending(); len(pending) != 0 {
-		t.Errorf("pending steps in a file that uses none: %v", pending[0].Kind.Key)
-	}
 }
 
 func TestBuiltinsParse(t *testing.T) {
@@ -103,9 +100,6 @@ func TestBuiltinsParse(t *testing.T) {
 			}
 			if b.Description == "" || strings.Contains(b.Description, "\n") {
 				t.Errorf("description %q: want one line", b.Description)
-			}
-			if b.Name == "instances-basics" && len(sc.Pending()) > 0 {
-				t.Errorf("instances-basics needs %s, which this build lacks", sc.Pending()[0].Kind.Key)
 			}
 		})
 	}
@@ -139,6 +133,7 @@ func TestParseErrors(t *testing.T) {
 		{head + "  - run_instances: {template: web, count: two}\n", `t.yaml:3:43: count in run_instances needs a whole number, not "two"`},
 		{head + "  - run_instances: {template: web, count: 99}\n", `t.yaml:3:43: run_instances: count 99 is out of range`},
 		{head + "  - run_instances: {template: \"web:x\"}\n", `version "x" of template web is not a number`},
+		{head + "  - expect: {instances: 3, template: \"web:$Latest\"}\n", `t.yaml:3:38: expect: instances are counted by version number: write web:2, not web:$Latest`},
 		{head + "  - fault: {instance: any}\n", `fault: name a fault`},
 		{head + "  - expect: {instance: nobody, state: running}\n", `"nobody" does not pick instances`},
 		{head + "  - wait: [1s\n", `t.yaml:3:11:`},
@@ -179,18 +174,6 @@ func TestLoadNamesFilesAndBuiltins(t *testing.T) {
 	}
 	if _, err := scenarios.Load("./missing.yaml"); err == nil || !strings.Contains(err.Error(), "missing.yaml: no such file") {
 		t.Errorf("missing file: %v", err)
-	}
-}
-
-func TestPendingStepsParseButAreNamed(t *testing.T) {
-	sc, err := scenarios.Load("tour")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range sc.Pending() {
-		if st.Exec != nil || st.Kind.Pending == "" {
-			t.Errorf("%s: pending step with an executor", st.Label())
-		}
 	}
 }
 
@@ -245,7 +228,7 @@ func TestStepExamplesParse(t *testing.T) {
 `
 	for _, k := range scenarios.Kinds() {
 		if k.Example == "" {
-			if k.Pending == "" && !strings.HasPrefix(k.Key, "test_") {
+			if !strings.HasPrefix(k.Key, "test_") {
 				t.Errorf("step %s has no example", k.Key)
 			}
 			continue

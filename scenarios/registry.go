@@ -36,7 +36,6 @@ type Kind struct {
 	Shorthand   string   // the key a bare scalar fills: `wait: 5s`
 	Section     string   // the setup section whose entries are this action ("templates")
 	Order       int      // setup sections run in ascending order
-	Pending     string   // non-empty: a placeholder; the API it waits for
 	Needs       *Need    // a service the sandbox must offer, checked before the steps run
 	params      reflect.Type
 }
@@ -98,26 +97,9 @@ func RegisterExpectation[T any, P interface {
 	register(k, opts)
 }
 
-// RegisterPending registers a placeholder for an action whose API is not
-// in this build yet: files using it parse, and the runner refuses them
-// with why. A real registration of the same key replaces it.
-func RegisterPending(key, why string, opts ...Option) {
-	register(&Kind{Key: key, Pending: why}, opts)
-}
-
-// RegisterPendingExpectation is RegisterPending for an expectation.
-func RegisterPendingExpectation(name, subject, why string, opts ...Option) {
-	register(&Kind{Key: name, Expectation: true, Subject: subject, Pending: why}, opts)
-}
-
 func register(k *Kind, opts []Option) {
 	for _, o := range opts {
 		o(k)
-	}
-	if k.Params() != nil {
-		if _, ok := reflect.New(k.params).Interface().(Executor); !ok {
-			panic(fmt.Sprintf("scenarios: step %q: *%s is not an Executor", k.Key, k.params))
-		}
 	}
 	registry.Lock()
 	defer registry.Unlock()
@@ -125,15 +107,8 @@ func register(k *Kind, opts []Option) {
 	if k.Expectation {
 		table = registry.expects
 	}
-	if old, ok := table[k.Key]; ok {
-		switch {
-		case old.Pending != "" && k.Pending == "":
-			// The real step replaces its placeholder.
-		case old.Pending == "" && k.Pending != "":
-			return
-		default:
-			panic(fmt.Sprintf("scenarios: step %q registered twice", k.Key))
-		}
+	if _, ok := table[k.Key]; ok {
+		panic(fmt.Sprintf("scenarios: step %q registered twice", k.Key))
 	}
 	table[k.Key] = k
 	if k.Section != "" {
@@ -144,16 +119,8 @@ func register(k *Kind, opts []Option) {
 	}
 }
 
-// Params is the kind's parameter type (nil for a placeholder).
-func (k *Kind) Params() reflect.Type { return k.params }
-
 // Keys lists the keys the kind's parameters read.
-func (k *Kind) Keys() []string {
-	if k.params == nil {
-		return nil
-	}
-	return fieldKeys(k.params)
-}
+func (k *Kind) Keys() []string { return fieldKeys(k.params) }
 
 // newExecutor returns a pointer to zero parameters.
 func (k *Kind) newExecutor() Executor {

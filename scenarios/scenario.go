@@ -63,14 +63,3 @@ func (sc *Scenario) Needs() []*Need {
 	}
 	return out
 }
-
-// Pending lists the steps whose API this build does not have yet.
-func (sc *Scenario) Pending() []*Step {
-	var out []*Step
-	for _, s := range sc.All() {
-		if s.Kind.Pending != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}

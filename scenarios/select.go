@@ -12,7 +12,8 @@ import (
 
 // Instances returns the instances ref picks. An id or a saved name gives
 // those instances in whatever state they are; the other forms give the
-// running instances that match, oldest first.
+// running instances that match, oldest first. A pick of none is an error:
+// a step acting on or checking no instance would pass for nothing.
 func (r *Run) Instances(ctx context.Context, ref InstanceRef) ([]compute.Instance, error) {
 	all, err := r.Client.Instances(ctx)
 	if err != nil {
@@ -50,14 +51,43 @@ func (r *Run) Instances(ctx context.Context, ref InstanceRef) ([]compute.Instanc
 			out = append(out, i)
 		}
 	default:
+		others := 0 // matches that do not run: the evidence for an empty pick
 		for _, i := range all {
-			if i.State == compute.StateRunning && ref.matches(i) {
+			switch {
+			case !ref.matches(i):
+			case i.State == compute.StateRunning:
 				out = append(out, i)
+			default:
+				others++
 			}
 		}
 		sort.Slice(out, func(a, b int) bool { return out[a].LaunchedAt.Before(out[b].LaunchedAt) })
+		if len(out) == 0 {
+			return nil, fmt.Errorf("%s picks no running instance (%d in other states)", ref, others)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s picks no instance", ref)
 	}
 	return out, nil
+}
+
+// RunningInstances returns the running instances among those ref picks.
+func (r *Run) RunningInstances(ctx context.Context, ref InstanceRef) ([]compute.Instance, error) {
+	insts, err := r.Instances(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	var running []compute.Instance
+	for _, i := range insts {
+		if i.State == compute.StateRunning {
+			running = append(running, i)
+		}
+	}
+	if len(running) == 0 {
+		return nil, fmt.Errorf("%s picks no running instance (%s)", ref, DescribeInstances(insts))
+	}
+	return running, nil
 }
 
 func (ref InstanceRef) matches(i compute.Instance) bool {
@@ -75,18 +105,9 @@ func (ref InstanceRef) matches(i compute.Instance) bool {
 // OneInstance picks one running instance: among several, one at random,
 // as a failure would.
 func (r *Run) OneInstance(ctx context.Context, ref InstanceRef) (compute.Instance, error) {
-	insts, err := r.Instances(ctx, ref)
+	running, err := r.RunningInstances(ctx, ref)
 	if err != nil {
 		return compute.Instance{}, err
-	}
-	var running []compute.Instance
-	for _, i := range insts {
-		if i.State == compute.StateRunning {
-			running = append(running, i)
-		}
-	}
-	if len(running) == 0 {
-		return compute.Instance{}, fmt.Errorf("%s picks no running instance (%s)", ref, DescribeInstances(insts))
 	}
 	return running[rand.IntN(len(running))], nil
 }

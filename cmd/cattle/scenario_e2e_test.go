@@ -25,6 +25,23 @@ func TestIntegrationScenarioCLI(t *testing.T) {
 		t.Fatalf("misspelt key: exit %d, %q; want exit 2 and one line with %s:3:", code, errOut, bad)
 	}
 
+	// --sandbox, before or after the command, even naming the default,
+	// runs against that sandbox's daemon, with which --timing is refused
+	// before anything is read. CATTLE_SANDBOX, which c.run sets, does not:
+	// the run above found the bad file, the ones below start their own.
+	for _, args := range [][]string{
+		{"--sandbox", "default", "scenario", "run", bad, "--timing", "aws"},
+		{"scenario", "run", bad, "--timing", "aws", "--sandbox", c.sandbox},
+	} {
+		_, errOut, code := c.run(args...)
+		if code != 2 || !strings.Contains(errOut, "--timing sets the scenario's own sandbox") {
+			t.Fatalf("cattle %s: exit %d, %q; want exit 2: --sandbox attaches, and a running sandbox keeps its timing", strings.Join(args, " "), code, errOut)
+		}
+	}
+	if _, errOut, code := c.run("--sandbox", c.sandbox, "scenario", "run", "tour"); code != 2 || !strings.Contains(errOut, "sandbox "+c.sandbox+" is not running") {
+		t.Fatalf("scenario run --sandbox with no daemon: exit %d, %q; want exit 2, not running", code, errOut)
+	}
+
 	// A failing expectation: exit 1, the failing step and its evidence, a
 	// JUnit report that says so, and nothing left behind.
 	failing := filepath.Join(dir, "failing.yaml")

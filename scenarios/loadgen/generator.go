@@ -6,6 +6,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/cattle-dev/cattle/lb"
 )
 
 // Hard bounds on one load, whatever a scenario asks for.
@@ -23,7 +26,6 @@ const (
 	DefaultTimeout = 5 * time.Second
 	maxBodyRead    = 4 << 10
 	maxErrorLength = 200
-	headerTarget   = "X-Cattle-Target"
 	headerInstance = "X-Instance-Id"
 	headerVersion  = "X-Demo-Version"
 	loadUserAgent  = "cattle-scenario-load"
@@ -134,7 +136,7 @@ func recordOf(res *vegeta.Result) Record {
 		rec.Error = clip(res.Error, maxErrorLength)
 	}
 	if res.Headers != nil {
-		rec.Instance = res.Headers.Get(headerTarget)
+		rec.Instance = res.Headers.Get(lb.TargetHeader)
 		if rec.Instance == "" {
 			rec.Instance = res.Headers.Get(headerInstance)
 		}
@@ -147,18 +149,11 @@ func recordOf(res *vegeta.Result) Record {
 			InstanceID string `json:"instance_id"`
 		}
 		if json.Unmarshal(res.Body, &body) == nil {
-			rec.Version = cmpOr(rec.Version, clip(body.Version, 64))
-			rec.Instance = cmpOr(rec.Instance, clip(body.InstanceID, 64))
+			rec.Version = cmp.Or(rec.Version, clip(body.Version, 64))
+			rec.Instance = cmp.Or(rec.Instance, clip(body.InstanceID, 64))
 		}
 	}
 	return rec
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func clip(s string, n int) string {

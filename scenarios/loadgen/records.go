@@ -3,6 +3,7 @@ package loadgen
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -48,14 +49,24 @@ func Between(recs []Record, from, to time.Time) []Record {
 
 // Percentile returns the p-th percentile latency (nearest rank), p in (0, 100].
 func Percentile(recs []Record, p float64) time.Duration {
-	if len(recs) == 0 {
-		return 0
-	}
+	return percentileOf(sortedLatencies(recs), p)
+}
+
+// sortedLatencies returns the records' latencies in ascending order.
+func sortedLatencies(recs []Record) []time.Duration {
 	lat := make([]time.Duration, len(recs))
 	for i, r := range recs {
 		lat[i] = r.Latency
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	slices.Sort(lat)
+	return lat
+}
+
+// percentileOf is the p-th percentile (nearest rank) of sorted latencies.
+func percentileOf(lat []time.Duration, p float64) time.Duration {
+	if len(lat) == 0 {
+		return 0
+	}
 	rank := int(math.Ceil(p / 100 * float64(len(lat))))
 	rank = min(max(rank, 1), len(lat))
 	return lat[rank-1]
@@ -107,7 +118,9 @@ func Summarize(recs []Record) Summary {
 	if s.Requests > 0 {
 		s.ErrorRate = float64(s.Errors) / float64(s.Requests)
 	}
-	s.P50, s.P90, s.P99 = Percentile(recs, 50), Percentile(recs, 90), Percentile(recs, 99)
+	// Sorted once: a live view summarizes every few hundred milliseconds.
+	lat := sortedLatencies(recs)
+	s.P50, s.P90, s.P99 = percentileOf(lat, 50), percentileOf(lat, 90), percentileOf(lat, 99)
 	return s
 }
 

@@ -3,7 +3,6 @@ package runner
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
 	"github.com/cattle-dev/cattle/emulator/timing"
 
 	"github.com/cattle-dev/cattle/internal/testutil"
@@ -92,8 +90,7 @@ func TestIntegrationScenarioInstancesBasics(t *testing.T) {
 	t.Logf("timeline:\n%s", out)
 }
 
-// Every other built-in that this build can run, each in its own sandbox.
-// One whose service the daemon does not offer yet is skipped, saying so.
+// Every other built-in, each in its own sandbox.
 func TestIntegrationBuiltinScenarios(t *testing.T) {
 	testutil.SkipIfShort(t)
 	for _, b := range scenarios.Builtins() {
@@ -105,9 +102,6 @@ func TestIntegrationBuiltinScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := CheckRunnable(sc); err != nil {
-				t.Skipf("not in this build: %v", err)
-			}
 			rt, err := docker.New()
 			if err != nil {
 				t.Fatal(err)
@@ -117,9 +111,6 @@ func TestIntegrationBuiltinScenarios(t *testing.T) {
 			res, err := Run(context.Background(), sc, Options{
 				Runtime: rt, Binary: testutil.CattleBinary(t), Out: &out,
 			})
-			if errors.Is(err, errdefs.ErrUnavailable) && strings.Contains(err.Error(), "does not run them yet") {
-				t.Skipf("the daemon lacks a service: %v", err)
-			}
 			if err != nil {
 				t.Fatalf("run: %v\n%s", err, out.String())
 			}

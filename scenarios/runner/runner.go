@@ -34,9 +34,6 @@ type Options struct {
 	Attach *Attach
 	// Keep leaves the ephemeral sandbox's containers and state behind.
 	Keep bool
-	// StateRoot is where the ephemeral state directory goes (default: the
-	// system's temporary directory).
-	StateRoot string
 
 	// Out receives the timeline; Terminal redraws the running step's line
 	// and Color paints PASS and FAIL; Width bounds a line (0: no bound).
@@ -57,13 +54,9 @@ type Attach struct {
 const teardownTimeout = 2 * time.Minute
 
 // Run runs a scenario. It returns an error only when the scenario could not
-// run at all: steps this build does not have (an errdefs.ErrInvalid), or a
-// sandbox that would not start (an errdefs.ErrUnavailable). A step that
-// fails is in the Result.
+// run at all: a sandbox that would not start, or lacks a service the steps
+// need (an errdefs.ErrUnavailable). A step that fails is in the Result.
 func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, error) {
-	if err := CheckRunnable(sc); err != nil {
-		return nil, err
-	}
 	if opts.Out == nil {
 		opts.Out = io.Discard
 	}
@@ -121,24 +114,6 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 	res.Passed = res.Count(Failed) == 0 && res.Count(Skipped) == 0 && teardown == nil
 	tl.footer(res, sb)
 	return res, nil
-}
-
-// CheckRunnable refuses a scenario with steps this build does not have,
-// before any sandbox starts.
-func CheckRunnable(sc *scenarios.Scenario) error {
-	pending := sc.Pending()
-	if len(pending) == 0 {
-		return nil
-	}
-	var keys []string
-	for _, st := range pending {
-		if !contains(keys, st.Kind.Key) {
-			keys = append(keys, st.Kind.Key)
-		}
-	}
-	first := pending[0]
-	return &scenarios.FileError{Pos: first.Pos, Msg: fmt.Sprintf("scenario %s cannot run in this build: its steps %s need %s",
-		sc.Name, strings.Join(keys, ", "), first.Kind.Pending)}
 }
 
 // checkNeeds asks the sandbox for the services the steps need, so that a
@@ -249,15 +224,6 @@ func eventsSince(ctx context.Context, sb *sandboxHandle, start time.Time) []stor
 		}
 	}
 	return out
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -3,11 +3,9 @@ package runner
 import (
 	"bytes"
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
-	"github.com/cattle-dev/cattle/emulator/errdefs"
 	"github.com/cattle-dev/cattle/scenarios"
 )
 
@@ -66,16 +64,4 @@ func (panicStep) Execute(context.Context, *scenarios.Run) error { panic("on purp
 
 func init() {
 	scenarios.RegisterAction[panicStep]("test_panic")
-	scenarios.RegisterPending("test_pending", "a test API")
-}
-
-func TestPendingScenarioIsRefusedBeforeAnySandbox(t *testing.T) {
-	sc, err := scenarios.Parse("p.yaml", []byte("steps:\n  - wait: 1s\n  - test_pending: {anything: goes}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = Run(context.Background(), sc, Options{})
-	if err == nil || !errors.Is(err, errdefs.ErrInvalid) || !strings.Contains(err.Error(), "p.yaml:3:5: scenario p cannot run in this build: its steps test_pending need a test API") {
-		t.Fatalf("got %v, want a usage-class error naming what is missing", err)
-	}
 }

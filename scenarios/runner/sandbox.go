@@ -42,7 +42,7 @@ const maxSocketPath = 107
 // name, a temporary state directory, its own network.
 func startEphemeral(ctx context.Context, opts Options) (*sandboxHandle, error) {
 	name := "scn-" + randomHex(4)
-	dir, err := os.MkdirTemp(opts.StateRoot, "cattle-"+name+"-")
+	dir, err := os.MkdirTemp("", "cattle-"+name+"-")
 	if err != nil {
 		return nil, envError{fmt.Errorf("making a state directory: %w", err)}
 	}

@@ -62,7 +62,11 @@ func (t *timeline) sandboxUp(sb *sandboxHandle, opts Options, took time.Duration
 			sb.name, opts.Timing.Name, seconds(took))
 		return
 	}
-	fmt.Fprintf(t.w, "sandbox %s: the running daemon's; what the scenario makes is removed at the end\n\n", sb.name)
+	end := "what the scenario makes is removed at the end"
+	if opts.Keep {
+		end = "what the scenario makes stays (--keep)"
+	}
+	fmt.Fprintf(t.w, "sandbox %s: the running daemon's; %s\n\n", sb.name, end)
 }
 
 func (t *timeline) line(sr StepResult, took, result string) string {

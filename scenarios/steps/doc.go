@@ -3,8 +3,4 @@
 // scenarios.RegisterExpectation: its YAML key, its parameter struct (read
 // strictly from the file, `yaml` tags naming the keys), an optional
 // Validate, and Execute. Nothing else needs to change to add one.
-//
-// Steps whose API is not in this build yet carry the `pending` build tag;
-// pending.go stands in for them meanwhile, so that scenarios using them
-// still parse and are refused with a clear reason.
 package steps

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/scenarios"
@@ -41,6 +43,13 @@ func (e *expectInstances) Validate() error {
 	if e.Zone != "" && !slices.Contains(compute.Zones, e.Zone) {
 		return scenarios.FieldError("zone", "unknown zone %q: use one of %v", e.Zone, compute.Zones)
 	}
+	// An instance records the number of the version it runs, not whether
+	// that version is the latest or default one.
+	if t := e.Template; t != nil && t.Version != "" {
+		if _, err := strconv.Atoi(t.Version); err != nil {
+			return scenarios.FieldError("template", "instances are counted by version number: write %s:2, not %s", t.Name, t)
+		}
+	}
 	return nil
 }
 
@@ -76,7 +85,11 @@ func (e *expectInstances) Execute(ctx context.Context, r *scenarios.Run) error {
 			perZone[i.Zone]++
 		}
 	}
-	zones := fmt.Sprintf("zone-a %d, zone-b %d, zone-c %d", perZone["zone-a"], perZone["zone-b"], perZone["zone-c"])
+	counts := make([]string, len(compute.Zones))
+	for n, z := range compute.Zones {
+		counts[n] = fmt.Sprintf("%s %d", z, perZone[z])
+	}
+	zones := strings.Join(counts, ", ")
 	if !e.Instances.Contains(len(got)) {
 		return fmt.Errorf("want %s %s, found %d: %s", e.Instances, e.State, len(got), scenarios.DescribeInstances(got))
 	}

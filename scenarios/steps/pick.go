@@ -34,20 +34,7 @@ func (p pick) resolve(ctx context.Context, r *scenarios.Run) ([]compute.Instance
 		}
 		return []compute.Instance{i}, nil
 	}
-	insts, err := r.Instances(ctx, *p.Instances)
-	if err != nil {
-		return nil, err
-	}
-	var running []compute.Instance
-	for _, i := range insts {
-		if i.State == compute.StateRunning {
-			running = append(running, i)
-		}
-	}
-	if len(running) == 0 {
-		return nil, fmt.Errorf("%s picks no running instance (%s)", p.Instances, scenarios.DescribeInstances(insts))
-	}
-	return running, nil
+	return r.RunningInstances(ctx, *p.Instances)
 }
 
 // orDefault returns d when the duration is unset.

@@ -38,7 +38,7 @@ const (
 type command struct {
 	name    string
 	summary string
-	usage   string // argument synopsis after the command path
+	usage   string // the command line after "cattle ", command path included
 	long    string
 	flags   func(fs *pflag.FlagSet)
 	run     func(ctx context.Context, env *Env, args []string) error
@@ -56,10 +56,13 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // Env is what a running command gets besides its arguments.
 type Env struct {
 	Streams
-	Sandbox  string
-	StateDir string
-	Output   string
-	path     string // the command path, for messages
+	Sandbox string
+	// SandboxFlag is set when --sandbox was on the command line, before or
+	// after the command; CATTLE_SANDBOX or the default leave it false.
+	SandboxFlag bool
+	StateDir    string
+	Output      string
+	path        string // the command path, for messages
 }
 
 // Main runs cattle with args and returns the process exit code.
@@ -149,8 +152,9 @@ func dispatch(ctx context.Context, cmd *command, env *Env, args []string, path s
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v: see '%s --help'", err, path)
 	}
+	env.SandboxFlag = env.SandboxFlag || fs.Changed("sandbox")
 	if *help {
-		printCommandHelp(env.Out, cmd, path, fs)
+		printCommandHelp(env.Out, cmd, fs)
 		return nil
 	}
 	if cmd.listing {
@@ -188,7 +192,7 @@ func parseGlobals(env *Env, args []string) ([]string, error) {
 			val, args = args[0], args[1:]
 		}
 		if name == "sandbox" {
-			env.Sandbox = val
+			env.Sandbox, env.SandboxFlag = val, true
 		} else {
 			env.StateDir = val
 		}
@@ -250,23 +254,22 @@ func printGroupHelp(w io.Writer, cmd *command, path string) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "Usage:\n  %s COMMAND [flags]\n\nCommands:\n", path)
-	subs := cmd.subs
-	for _, sub := range subs {
-		fmt.Fprintf(w, "  %-12s %s\n", sub.name, sub.summary)
+	width := 12
+	for _, sub := range cmd.subs {
+		width = max(width, len(sub.name))
+	}
+	for _, sub := range cmd.subs {
+		fmt.Fprintf(w, "  %-*s %s\n", width, sub.name, sub.summary)
 	}
 	fmt.Fprintf(w, "\nGlobal flags (on every command):\n  --sandbox NAME    sandbox name (env CATTLE_SANDBOX; default \"default\")\n  --state-dir DIR   state directory (env CATTLE_STATE_DIR)\n")
 	fmt.Fprintf(w, "\nRun '%s COMMAND --help' for more about a command.\n", path)
 }
 
-func printCommandHelp(w io.Writer, cmd *command, path string, fs *pflag.FlagSet) {
+func printCommandHelp(w io.Writer, cmd *command, fs *pflag.FlagSet) {
 	fmt.Fprintln(w, cmd.summary)
 	if cmd.long != "" {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, cmd.long)
 	}
-	usage := path + " " + cmd.usage
-	if tail := strings.TrimPrefix(path, "cattle "); strings.HasPrefix(cmd.usage, tail) {
-		usage = "cattle " + cmd.usage // the usage already names the command
-	}
-	fmt.Fprintf(w, "\nUsage:\n  %s\n\nFlags:\n%s", usage, fs.FlagUsages())
+	fmt.Fprintf(w, "\nUsage:\n  cattle %s\n\nFlags:\n%s", cmd.usage, fs.FlagUsages())
 }

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -22,7 +20,7 @@ func groupsCommand() *command {
 			"replacing (never repairing) the ones that fail their health checks. A refresh rolls a new version out\n" +
 			"in batches that keep --min-healthy percent serving; a rollback puts the previous one back.",
 		subs: []*command{groupsCreate(), groupsScale(), groupsLs(), groupsInspect(), groupsRm(),
-			groupsRefresh(), groupsRefreshes(), groupsRollback(), groupsCancelRefresh("cancel-refresh"), groupsCancelRefresh("refresh-cancel"),
+			groupsRefresh(), groupsRefreshes(), groupsRollback(), groupsCancelRefresh(),
 			groupsPolicy()},
 	}
 }
@@ -387,13 +385,13 @@ func groupsRollback() *command {
 	}
 }
 
-func groupsCancelRefresh(name string) *command {
+func groupsCancelRefresh() *command {
 	return &command{
-		name: name, summary: "cancel the group's refresh in progress (replaced instances stay)",
-		usage: "groups " + name + " NAME",
+		name: "cancel-refresh", summary: "cancel the group's refresh in progress (replaced instances stay)",
+		usage: "groups cancel-refresh NAME",
 		run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
-				return usagef("groups %s takes one NAME", name)
+				return usagef("groups cancel-refresh takes one NAME")
 			}
 			c, err := env.Client(ctx)
 			if err != nil {
@@ -414,7 +412,7 @@ func groupsCancelRefresh(name string) *command {
 // refresh ends in success (Successful, or RollbackSuccessful when
 // following a rollback), 1 otherwise.
 func followRefresh(ctx context.Context, env *Env, c *api.Client, group, id, success string) error {
-	tty := refreshTerminal(env.Out)
+	tty, _ := terminal(env.Out)
 	start := time.Now()
 	last := ""
 	for {
@@ -482,14 +480,4 @@ func refreshPollSleep(ctx context.Context) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// refreshTerminal reports whether w is a terminal (for a live progress line).
-func refreshTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

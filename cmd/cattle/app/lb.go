@@ -27,11 +27,13 @@ func lbCommand() *command {
 func lbCreate() *command {
 	var req api.CreateLoadBalancerRequest
 	var interval, timeout, delay, slow time.Duration
+	var flags *pflag.FlagSet
 	return &command{
 		name: "create", summary: "create a load balancer and start its listener",
 		usage: "lb create NAME [--port N] [--algorithm round_robin|least_outstanding_requests] [--health-path P] ...",
 		long:  "Health check settings not given take the timing profile's values. With no --health-path, targets\nare checked on their launch template's health path, else on /.",
 		flags: func(fs *pflag.FlagSet) {
+			flags = fs
 			fs.IntVar(&req.Port, "port", 0, "listener port on 127.0.0.1 (0 picks a free one)")
 			fs.StringVar(&req.Algorithm, "algorithm", "round_robin", "round_robin or least_outstanding_requests")
 			fs.StringVar(&req.HealthCheck.Path, "health-path", "", "health check path (default: the template's, else /)")
@@ -40,7 +42,7 @@ func lbCreate() *command {
 			fs.DurationVar(&timeout, "health-timeout", 0, "health check timeout")
 			fs.IntVar(&req.HealthCheck.HealthyThreshold, "healthy-threshold", 0, "consecutive passes to become healthy")
 			fs.IntVar(&req.HealthCheck.UnhealthyThreshold, "unhealthy-threshold", 0, "consecutive failures to become unhealthy")
-			fs.DurationVar(&delay, "deregistration-delay", -1, "how long a deregistered target may drain (default: the timing profile's)")
+			fs.DurationVar(&delay, "deregistration-delay", 0, "how long a deregistered target may drain (default: the timing profile's)")
 			fs.DurationVar(&slow, "slow-start", 0, "ramp a new target's share over this time (0: off)")
 		},
 		run: func(ctx context.Context, env *Env, args []string) error {
@@ -52,7 +54,11 @@ func lbCreate() *command {
 			}
 			req.Name = args[0]
 			req.HealthCheck.Interval, req.HealthCheck.Timeout, req.SlowStart = elb.Duration(interval), elb.Duration(timeout), elb.Duration(slow)
-			if delay >= 0 {
+			// Changed, not a sentinel value: 0 (no draining) is a delay too.
+			if flags.Changed("deregistration-delay") {
+				if delay < 0 {
+					return usagef("--deregistration-delay %s is negative", delay)
+				}
 				d := elb.Duration(delay)
 				req.DeregistrationDelay = &d
 			}

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 
-	"github.com/cattle-dev/cattle/emulator"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/scenarios"
 	"github.com/cattle-dev/cattle/scenarios/runner"
@@ -35,10 +34,11 @@ func scenarioRun() *command {
 	var fs *pflag.FlagSet
 	return &command{
 		name: "run", summary: "run a scenario, built-in or from a file, in a sandbox of its own",
-		usage: "NAME|FILE [--junit FILE] [--json FILE] [--keep] [--timing fast|aws] [--sandbox NAME]",
+		usage: "scenario run NAME|FILE [--junit FILE] [--json FILE] [--keep] [--timing fast|aws] [--sandbox NAME]",
 		long: "Starts an ephemeral sandbox in this process (its own name, network and state), runs the\n" +
 			"steps in order, and removes everything again, also on failure and on Ctrl-C. With\n" +
-			"--sandbox NAME it runs against that sandbox's running daemon instead, and removes what it made.",
+			"--sandbox NAME (before or after 'scenario run') it runs against that sandbox's running daemon\n" +
+			"instead, and removes what it made. CATTLE_SANDBOX does not do that: only the flag does.",
 		flags: func(s *pflag.FlagSet) {
 			fs = s
 			s.StringVar(&junitPath, "junit", "", "write a JUnit XML report (one test case per step) to FILE")
@@ -54,9 +54,9 @@ func scenarioRun() *command {
 			if err != nil {
 				return usageError{err.Error()}
 			}
-			// --sandbox after the command, or before it (the global flag).
-			attach := fs.Changed("sandbox") ||
-				(env.Sandbox != emulator.DefaultSandbox && env.Sandbox != os.Getenv("CATTLE_SANDBOX"))
+			// Only a --sandbox the user typed attaches: CATTLE_SANDBOX, set
+			// for a shell session, must not let a scenario change that sandbox.
+			attach := env.SandboxFlag
 			if attach && fs.Changed("timing") {
 				return usagef("--timing sets the scenario's own sandbox; a running sandbox keeps the timing it was started with")
 			}
@@ -67,9 +67,6 @@ func scenarioRun() *command {
 			}
 			sc, err := scenarios.Load(args[0])
 			if err != nil {
-				return err
-			}
-			if err := runner.CheckRunnable(sc); err != nil {
 				return err
 			}
 			rt, err := newRuntime(ctx)
@@ -156,7 +153,7 @@ type builtinRow struct {
 
 func scenarioLs() *command {
 	return &command{
-		name: "ls", summary: "list the built-in scenarios", usage: "[-o table|json|yaml]", listing: true,
+		name: "ls", summary: "list the built-in scenarios", usage: "scenario ls [-o table|json|yaml]", listing: true,
 		run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) > 0 {
 				return usagef("scenario ls takes no arguments")
@@ -164,12 +161,8 @@ func scenarioLs() *command {
 			var rows []builtinRow
 			for _, b := range scenarios.Builtins() {
 				runs := "yes"
-				sc, err := scenarios.Load(b.Name)
-				switch {
-				case err != nil:
+				if _, err := scenarios.Load(b.Name); err != nil {
 					runs = "broken: " + err.Error()
-				case len(sc.Pending()) > 0:
-					runs = "not yet: needs " + strings.SplitN(sc.Pending()[0].Kind.Pending, ",", 2)[0]
 				}
 				rows = append(rows, builtinRow{Name: b.Name, Runs: runs, Description: b.Description})
 			}
@@ -185,7 +178,7 @@ func scenarioLs() *command {
 
 func scenarioShow() *command {
 	return &command{
-		name: "show", summary: "print a built-in scenario, to copy and edit", usage: "NAME",
+		name: "show", summary: "print a built-in scenario, to copy and edit", usage: "scenario show NAME",
 		run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("scenario show takes one NAME: cattle scenario show tour > my-tour.yaml")
@@ -202,16 +195,13 @@ func scenarioShow() *command {
 
 func scenarioCheck() *command {
 	return &command{
-		name: "check", summary: "check a scenario file without running it", usage: "NAME|FILE",
+		name: "check", summary: "check a scenario file without running it", usage: "scenario check NAME|FILE",
 		run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("scenario check takes one NAME or FILE")
 			}
 			sc, err := scenarios.Load(args[0])
 			if err != nil {
-				return err
-			}
-			if err := runner.CheckRunnable(sc); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.Out, "%s: scenario %s is fine: %d setup steps, %d steps, timeout %s\n",
@@ -227,25 +217,21 @@ type stepRow struct {
 	Kind    string `json:"kind"`
 	Summary string `json:"summary"`
 	Example string `json:"example"`
-	Pending string `json:"pending,omitempty"`
 }
 
 func scenarioSteps() *command {
 	return &command{
-		name: "steps", summary: "list the actions and expectations a scenario can use", usage: "[-o table|json|yaml]",
+		name: "steps", summary: "list the actions and expectations a scenario can use", usage: "scenario steps [-o table|json|yaml]",
 		listing: true,
 		run: func(ctx context.Context, env *Env, args []string) error {
 			var rows []stepRow
 			for _, k := range scenarios.Kinds() {
-				r := stepRow{Step: k.Key, Kind: "action", Summary: k.Summary, Example: k.Example, Pending: k.Pending}
+				r := stepRow{Step: k.Key, Kind: "action", Summary: k.Summary, Example: k.Example}
 				if k.Expectation {
 					r.Kind = "expect " + k.Subject
 				}
 				if k.Section != "" {
 					r.Kind += ", setup." + k.Section
-				}
-				if k.Pending != "" {
-					r.Summary = "(not in this build) " + r.Summary
 				}
 				rows = append(rows, r)
 			}

@@ -134,6 +134,12 @@ func startBackground(ctx context.Context, env *Env, timingName, apiAddr string) 
 	for {
 		select {
 		case err := <-exited:
+			if err == nil {
+				// The daemon exits 0 only once it has started: a `cattle
+				// down` (or a signal) stopped it before this poll saw it answer.
+				fmt.Fprintf(env.Out, "sandbox %s came up and was stopped again at once (by 'cattle down' or a signal)\n", env.Sandbox)
+				return nil
+			}
 			return fmt.Errorf("the daemon stopped at start (%v): %s", err, lastLine(paths.Log))
 		case <-deadline:
 			_ = cmd.Process.Kill()
@@ -173,7 +179,8 @@ func downCommand() *command {
 		name: "down", summary: "stop the sandbox and remove what carries its label",
 		usage: "down [--purge]",
 		long: "Stops the daemon and removes every container and network labelled with the sandbox\n" +
-			"(dev.cattle.sandbox=NAME), and nothing else. --purge also removes its images and state.",
+			"(dev.cattle.sandbox=NAME), and nothing else. --purge also removes its images and state.\n" +
+			"A daemon that is still starting is waited for until it answers, then stopped.",
 		flags: func(fs *pflag.FlagSet) {
 			fs.BoolVar(&purge, "purge", false, "also remove the sandbox's images and state directory")
 		},
@@ -183,16 +190,13 @@ func downCommand() *command {
 			}
 			paths := emulator.PathsIn(env.StateDir)
 			client := api.NewClient(paths.Socket)
-			st, err := client.Status(ctx)
-			answered := err == nil
-			if !answered && store.Locked(paths.DB) {
-				// A daemon holds the state file but does not answer yet: it
-				// is starting. Removing its state from under it would leave
-				// it running with nothing to stop it by, so stop it once it
-				// answers.
-				if st, answered, err = waitAnswering(ctx, env.Sandbox, paths, client, 2*time.Minute); err != nil {
-					return err
-				}
+			// A daemon that holds the state file but does not answer yet is
+			// starting. Removing its state from under it would leave it
+			// running with nothing to stop it by, so stop it once it answers.
+			// When nothing holds the file, no daemon runs: go on to the teardown.
+			st, answered, err := waitAnswering(ctx, env.Sandbox, paths, client, readyTimeout)
+			if err != nil {
+				return err
 			}
 			if answered {
 				if err := client.Shutdown(ctx, purge); err != nil {
