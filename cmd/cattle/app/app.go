@@ -259,7 +259,7 @@ func printGroupHelp(w io.Writer, cmd *command, path string) {
 		width = max(width, len(sub.name))
 	}
 	for _, sub := range cmd.subs {
-		fmt.Fprintf(w, "  %-*s %s\n", width, sub.name, sub.summary)
+		fmt.Fprintf(w, "  %-*s  %s\n", width, sub.name, sub.summary)
 	}
 	fmt.Fprintf(w, "\nGlobal flags (on every command):\n  --sandbox NAME    sandbox name (env CATTLE_SANDBOX; default \"default\")\n  --state-dir DIR   state directory (env CATTLE_STATE_DIR)\n")
 	fmt.Fprintf(w, "\nRun '%s COMMAND --help' for more about a command.\n", path)
