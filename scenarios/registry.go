@@ -122,6 +122,21 @@ func register(k *Kind, opts []Option) {
 // Keys lists the keys the kind's parameters read.
 func (k *Kind) Keys() []string { return fieldKeys(k.params) }
 
+// Param is one key a step reads, and whether a step must give it.
+type Param struct {
+	Key      string `json:"key"`
+	Required bool   `json:"required,omitempty"`
+}
+
+// Params lists the keys the kind's parameters read, for help.
+func (k *Kind) Params() []Param {
+	var ps []Param
+	for _, f := range structFields(k.params) {
+		ps = append(ps, Param{Key: f.key, Required: f.required})
+	}
+	return ps
+}
+
 // newExecutor returns a pointer to zero parameters.
 func (k *Kind) newExecutor() Executor {
 	return reflect.New(k.params).Interface().(Executor)

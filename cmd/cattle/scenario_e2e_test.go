@@ -25,6 +25,35 @@ func TestIntegrationScenarioCLI(t *testing.T) {
 		t.Fatalf("misspelt key: exit %d, %q; want exit 2 and one line with %s:3:", code, errOut, bad)
 	}
 
+	// Every step's keys are listed, the required ones marked, so that a
+	// user can write a step without reading the source.
+	var steps []struct {
+		Step string `json:"step"`
+		Keys []struct {
+			Key      string `json:"key"`
+			Required bool   `json:"required"`
+		} `json:"keys"`
+	}
+	c.jsonOut(&steps, "scenario", "steps", "-o", "json")
+	keysOf := map[string]string{}
+	for _, s := range steps {
+		var ks []string
+		for _, k := range s.Keys {
+			if k.Required {
+				ks = append(ks, k.Key+"!")
+			} else {
+				ks = append(ks, k.Key)
+			}
+		}
+		keysOf[s.Step] = strings.Join(ks, " ")
+	}
+	if got := keysOf["cancel_refresh"]; got != "group! wait timeout" {
+		t.Errorf("scenario steps: cancel_refresh keys %q, want %q", got, "group! wait timeout")
+	}
+	if got := keysOf["load"]; !strings.Contains(got, "rate") || !strings.Contains(got, "duration") {
+		t.Errorf("scenario steps: load keys %q, want rate and duration among them", got)
+	}
+
 	// --sandbox, before or after the command, even naming the default,
 	// runs against that sandbox's daemon, with which --timing is refused
 	// before anything is read. CATTLE_SANDBOX, which c.run sets, does not:

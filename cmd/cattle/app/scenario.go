@@ -213,10 +213,26 @@ func scenarioCheck() *command {
 
 // stepRow is a registered step as `scenario steps` lists it.
 type stepRow struct {
-	Step    string `json:"step"`
-	Kind    string `json:"kind"`
-	Summary string `json:"summary"`
-	Example string `json:"example"`
+	Step    string            `json:"step"`
+	Kind    string            `json:"kind"`
+	Summary string            `json:"summary"`
+	Example string            `json:"example"`
+	Keys    []scenarios.Param `json:"keys"`
+}
+
+// paramList writes a step's keys on one line, the required ones marked.
+func paramList(ps []scenarios.Param) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.Key)
+		if p.Required {
+			b.WriteString(" (required)")
+		}
+	}
+	return b.String()
 }
 
 func scenarioSteps() *command {
@@ -226,7 +242,7 @@ func scenarioSteps() *command {
 		run: func(ctx context.Context, env *Env, args []string) error {
 			var rows []stepRow
 			for _, k := range scenarios.Kinds() {
-				r := stepRow{Step: k.Key, Kind: "action", Summary: k.Summary, Example: k.Example}
+				r := stepRow{Step: k.Key, Kind: "action", Summary: k.Summary, Example: k.Example, Keys: k.Params()}
 				if k.Expectation {
 					r.Kind = "expect " + k.Subject
 				}
@@ -241,6 +257,9 @@ func scenarioSteps() *command {
 					fmt.Fprintf(t, "%s\t%s\t%s\n", r.Step, r.Kind, r.Summary)
 					if r.Example != "" {
 						fmt.Fprintf(t, "\t\t  - %s\n", r.Example)
+					}
+					if len(r.Keys) > 0 {
+						fmt.Fprintf(t, "\t\t    keys: %s\n", paramList(r.Keys))
 					}
 				}
 			})
