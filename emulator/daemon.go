@@ -275,9 +275,6 @@ func (d *Daemon) status(ctx context.Context) (api.Status, error) {
 	}, nil
 }
 
-// Compute is the daemon's compute service (for in-process use).
-func (d *Daemon) Compute() *compute.Service { return d.compute }
-
 // APIAddr is the 127.0.0.1 address of the HTTP API.
 func (d *Daemon) APIAddr() string { return d.apiAddr }
 

@@ -30,15 +30,6 @@ func FastHealthCheck() HealthCheck {
 	}
 }
 
-// AWSHealthCheck is the "aws" timing profile: the ALB defaults.
-func AWSHealthCheck() HealthCheck {
-	return HealthCheck{
-		Path: "/", Matcher: "200",
-		Interval: 30 * time.Second, Timeout: 5 * time.Second,
-		HealthyThreshold: 5, UnhealthyThreshold: 2,
-	}
-}
-
 // Deregistration delays of the two timing profiles.
 const (
 	FastDeregistrationDelay = 2 * time.Second

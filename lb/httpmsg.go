@@ -176,8 +176,3 @@ func parseResponse(h *head, req *reqInfo, r *respInfo) error {
 	}
 	return nil
 }
-
-// untilClose says the body ends when the target closes the connection.
-func (r *respInfo) untilClose() bool {
-	return !r.noBody && !r.chunked && r.contentLength < 0
-}

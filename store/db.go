@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // SchemaVersion is the layout version this cattle writes and understands.
@@ -40,10 +41,10 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("create state directory for %s: %w", path, err)
 	}
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w (stop the cattle daemon using it, or use another --state-dir)", path, ErrLocked)
 	}
-	if errors.Is(err, bolt.ErrInvalid) || errors.Is(err, bolt.ErrVersionMismatch) || errors.Is(err, bolt.ErrChecksum) {
+	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrVersionMismatch) || errors.Is(err, bolterrors.ErrChecksum) {
 		return nil, fmt.Errorf("open %s: %w: it is not a readable cattle state file; move it away or use another --state-dir", path, err)
 	}
 	if err != nil {
@@ -117,7 +118,7 @@ func Locked(path string) bool {
 	}
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: true})
 	if err != nil {
-		return errors.Is(err, bolt.ErrTimeout)
+		return errors.Is(err, bolterrors.ErrTimeout)
 	}
 	_ = b.Close()
 	return false

@@ -236,15 +236,6 @@ func configHash(v TemplateVersion, itype InstanceType) string {
 	return hex.EncodeToString(sum[:])[:16]
 }
 
-// ConfigHashOf returns the config hash an instance of v must carry.
-func ConfigHashOf(v TemplateVersion) (string, error) {
-	itype, err := LookupInstanceType(v.InstanceType)
-	if err != nil {
-		return "", err
-	}
-	return configHash(v, itype), nil
-}
-
 // transition moves an instance to state (recording an event when the state
 // changes) and applies mutate to it, in one transaction.
 func (s *Service) transition(id, state, reason string, mutate func(*Instance)) (Instance, error) {

@@ -135,9 +135,6 @@ func LookupInstanceType(name string) (InstanceType, error) {
 	return InstanceType{}, errdefs.Invalid("unknown instance type %q: use one of %s", name, strings.Join(names, ", "))
 }
 
-// InstanceTypes lists the known types, smallest first.
-func InstanceTypes() []InstanceType { return append([]InstanceType(nil), instanceTypes...) }
-
 // Zones a sandbox places instances in.
 var Zones = []string{"zone-a", "zone-b", "zone-c"}
 

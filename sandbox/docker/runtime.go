@@ -33,8 +33,7 @@ var _ sandbox.Runtime = (*Runtime)(nil)
 type Option func(*config)
 
 type config struct {
-	host        string
-	stopTimeout time.Duration
+	host string
 }
 
 // WithHost talks to the engine at host (e.g. unix:///var/run/docker.sock or
@@ -43,11 +42,9 @@ func WithHost(host string) Option {
 	return func(c *config) { c.host = host }
 }
 
-// WithStopTimeout sets how long the engine waits after the stop signal
-// before it kills a container stopped without an explicit timeout (default 10s).
-func WithStopTimeout(d time.Duration) Option {
-	return func(c *config) { c.stopTimeout = d }
-}
+// defaultStopTimeout is how long the engine waits after the stop signal
+// before it kills a container stopped without an explicit timeout.
+const defaultStopTimeout = 10 * time.Second
 
 // defaultInfoTimeout bounds Info when the caller gave no deadline, so a
 // silent TCP address fails in one line instead of hanging.
@@ -58,7 +55,7 @@ const defaultInfoTimeout = 15 * time.Second
 // The API version is negotiated with the engine on first use. New does not
 // contact the engine; call Info to check that it answers.
 func New(opts ...Option) (*Runtime, error) {
-	cfg := config{stopTimeout: 10 * time.Second}
+	var cfg config
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -78,7 +75,7 @@ func New(opts ...Option) (*Runtime, error) {
 			cause: err,
 		}
 	}
-	return &Runtime{cli: cli, stopTimeout: cfg.stopTimeout}, nil
+	return &Runtime{cli: cli, stopTimeout: defaultStopTimeout}, nil
 }
 
 func (r *Runtime) host() string { return r.cli.DaemonHost() }
