@@ -10,13 +10,15 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/cattle-dev/cattle/lb/lbheader"
 )
 
 var errUnaskedUpgrade = errors.New("the target switched protocols without being asked to")
 
 // TargetHeader names, in every response a target served or failed, the
 // target that served it.
-const TargetHeader = "X-Cattle-Target"
+const TargetHeader = lbheader.Target
 
 // serveRequest proxies the request whose head is in cc.req and reports
 // whether the connection can carry another one.

@@ -16,7 +16,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/cattle-dev/cattle/lb"
+	"github.com/cattle-dev/cattle/lb/lbheader"
 )
 
 // Hard bounds on one load, whatever a scenario asks for.
@@ -136,7 +136,7 @@ func recordOf(res *vegeta.Result) Record {
 		rec.Error = clip(res.Error, maxErrorLength)
 	}
 	if res.Headers != nil {
-		rec.Instance = res.Headers.Get(lb.TargetHeader)
+		rec.Instance = res.Headers.Get(lbheader.Target)
 		if rec.Instance == "" {
 			rec.Instance = res.Headers.Get(headerInstance)
 		}
