@@ -409,56 +409,7 @@ func TestIntegrationDemoImage(t *testing.T) {
 		t.Errorf("images of the sandbox = %d (%v), want 1: the second call must not build", len(imgs), err)
 	}
 
-	t.Run("serves its version", func(t *testing.T) {
-		c := runDemo(t, rt, img.ID, sandboxName, "DEMO_VERSION=v7", "CATTLE_INSTANCE_ID=i-0itest", "CATTLE_ZONE=zone-b")
-		status, body := waitForHTTP(t, c.url+"/healthz")
-		if status != http.StatusOK || body != "ok" {
-			t.Errorf("/healthz = %d %q, want 200 ok", status, body)
-		}
-		resp, err := http.Get(c.url + "/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var root map[string]string
-		if err := json.NewDecoder(resp.Body).Decode(&root); err != nil {
-			t.Fatalf("GET /: %v", err)
-		}
-		if resp.StatusCode != http.StatusOK || root["version"] != "v7" || root["instance_id"] != "i-0itest" ||
-			root["zone"] != "zone-b" || root["hostname"] == "" || resp.Header.Get("X-Demo-Version") != "v7" {
-			t.Errorf("GET / = %d %v (X-Demo-Version %q)", resp.StatusCode, root, resp.Header.Get("X-Demo-Version"))
-		}
-
-		// Turning a fault on and off writes nothing to the container's
-		// filesystem, or drift detection would flag every demo instance.
-		resp, err = http.Post(c.url+"/admin/latency", "application/json", strings.NewReader(`{"latency":"10ms"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		// A bake's test runs the self-test inside the image.
-		res, err := rt.Exec(ctx, c.id, []string{"/cattle", "demo-app", "--self-test"})
-		if err != nil || res.ExitCode != 0 {
-			t.Errorf("--self-test in the container: exit %d (%v): %s", res.ExitCode, err, res.Output)
-		}
-		logs, err := rt.Logs(ctx, c.id, 0)
-		if err != nil || !bytes.Contains(logs, []byte("listening on")) || !bytes.Contains(logs, []byte("latency=10ms")) {
-			t.Errorf("container logs (%v) lack the start and fault lines:\n%s", err, logs)
-		}
-		changes, err := rt.Changes(ctx, c.id)
-		if err != nil || len(changes) != 0 {
-			t.Errorf("container filesystem changes = %v (%v), want none", changes, err)
-		}
-
-		// docker stop ends it cleanly: exit 0, not the kill after the timeout.
-		if err := rt.Stop(ctx, c.id, 30*time.Second); err != nil {
-			t.Fatal(err)
-		}
-		got, err := rt.Inspect(ctx, c.id)
-		if err != nil || got.State != sandbox.StateExited || got.ExitCode != 0 {
-			t.Errorf("after stop: state %s exit %d (%v), want exited 0", got.State, got.ExitCode, err)
-		}
-	})
+	t.Run("serves its version", func(t *testing.T) { checkServesVersion(t, ctx, rt, img, sandboxName) })
 
 	t.Run("default version is v1", func(t *testing.T) {
 		c := runDemo(t, rt, img.ID, sandboxName)
@@ -480,23 +431,80 @@ func TestIntegrationDemoImage(t *testing.T) {
 		}
 	})
 
-	t.Run("crash", func(t *testing.T) {
-		c := runDemo(t, rt, img.ID, sandboxName)
-		waitForHTTP(t, c.url+"/healthz")
-		resp, err := http.Post(c.url+"/admin/crash", "application/json", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		var got sandbox.Container
-		poll(t, "the container to exit", func() bool {
-			got, err = rt.Inspect(ctx, c.id)
-			return err == nil && got.State == sandbox.StateExited
-		})
-		if got.ExitCode == 0 {
-			t.Error("exit code 0 after /admin/crash, want non-zero")
-		}
+	t.Run("crash", func(t *testing.T) { checkCrash(t, ctx, rt, img, sandboxName) })
+}
+
+// checkCrash asserts /admin/crash ends the container with a non-zero code.
+func checkCrash(t *testing.T, ctx context.Context, rt *docker.Runtime, img sandbox.Image, sandboxName string) {
+	c := runDemo(t, rt, img.ID, sandboxName)
+	waitForHTTP(t, c.url+"/healthz")
+	resp, err := http.Post(c.url+"/admin/crash", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var got sandbox.Container
+	poll(t, "the container to exit", func() bool {
+		got, err = rt.Inspect(ctx, c.id)
+		return err == nil && got.State == sandbox.StateExited
 	})
+	if got.ExitCode == 0 {
+		t.Error("exit code 0 after /admin/crash, want non-zero")
+	}
+}
+
+// checkServesVersion runs the demo image and asserts what a user sees: health,
+// its version and identity, faults that leave the filesystem alone, the
+// self-test, and a clean stop.
+func checkServesVersion(t *testing.T, ctx context.Context, rt *docker.Runtime, img sandbox.Image, sandboxName string) {
+	c := runDemo(t, rt, img.ID, sandboxName, "DEMO_VERSION=v7", "CATTLE_INSTANCE_ID=i-0itest", "CATTLE_ZONE=zone-b")
+	status, body := waitForHTTP(t, c.url+"/healthz")
+	if status != http.StatusOK || body != "ok" {
+		t.Errorf("/healthz = %d %q, want 200 ok", status, body)
+	}
+	resp, err := http.Get(c.url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var root map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&root); err != nil {
+		t.Fatalf("GET /: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK || root["version"] != "v7" || root["instance_id"] != "i-0itest" ||
+		root["zone"] != "zone-b" || root["hostname"] == "" || resp.Header.Get("X-Demo-Version") != "v7" {
+		t.Errorf("GET / = %d %v (X-Demo-Version %q)", resp.StatusCode, root, resp.Header.Get("X-Demo-Version"))
+	}
+
+	// Turning a fault on and off writes nothing to the container's
+	// filesystem, or drift detection would flag every demo instance.
+	resp, err = http.Post(c.url+"/admin/latency", "application/json", strings.NewReader(`{"latency":"10ms"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// A bake's test runs the self-test inside the image.
+	res, err := rt.Exec(ctx, c.id, []string{"/cattle", "demo-app", "--self-test"})
+	if err != nil || res.ExitCode != 0 {
+		t.Errorf("--self-test in the container: exit %d (%v): %s", res.ExitCode, err, res.Output)
+	}
+	logs, err := rt.Logs(ctx, c.id, 0)
+	if err != nil || !bytes.Contains(logs, []byte("listening on")) || !bytes.Contains(logs, []byte("latency=10ms")) {
+		t.Errorf("container logs (%v) lack the start and fault lines:\n%s", err, logs)
+	}
+	changes, err := rt.Changes(ctx, c.id)
+	if err != nil || len(changes) != 0 {
+		t.Errorf("container filesystem changes = %v (%v), want none", changes, err)
+	}
+
+	// docker stop ends it cleanly: exit 0, not the kill after the timeout.
+	if err := rt.Stop(ctx, c.id, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got, err := rt.Inspect(ctx, c.id)
+	if err != nil || got.State != sandbox.StateExited || got.ExitCode != 0 {
+		t.Errorf("after stop: state %s exit %d (%v), want exited 0", got.State, got.ExitCode, err)
+	}
 }
 
 type demoContainer struct {

@@ -56,126 +56,141 @@ func TestIntegrationContainerLifecycle(t *testing.T) {
 		t.Fatalf("Inspect = %+v, want labels and times", c)
 	}
 
-	t.Run("the engine holds it confined as asked", func(t *testing.T) {
-		raw, err := f.rt.cli.ContainerInspect(f.ctx, id, client.ContainerInspectOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hc := raw.Container.HostConfig
-		if hc.Privileged || hc.NetworkMode.IsHost() || len(hc.Binds) != 0 || len(raw.Container.Mounts) != 0 {
-			t.Fatalf("privileged=%v network=%q binds=%v mounts=%v", hc.Privileged, hc.NetworkMode, hc.Binds, raw.Container.Mounts)
-		}
-		if hc.RestartPolicy.Name != container.RestartPolicyDisabled || hc.Memory != 128<<20 || hc.NanoCPUs != 500_000_000 {
-			t.Fatalf("restart=%q memory=%d nanocpus=%d", hc.RestartPolicy.Name, hc.Memory, hc.NanoCPUs)
-		}
-		if _, ok := raw.Container.NetworkSettings.Networks[netName]; !ok {
-			t.Fatalf("attached to %v, want %s", raw.Container.NetworkSettings.Networks, netName)
-		}
-		for port, bindings := range raw.Container.NetworkSettings.Ports {
-			for _, b := range bindings {
-				if b.HostIP != loopback {
-					t.Fatalf("port %v published on %v, want 127.0.0.1 only", port, b.HostIP)
-				}
-			}
-		}
-	})
-
+	t.Run("the engine holds it confined as asked", func(t *testing.T) { checkConfined(t, f, id, netName) })
 	t.Run("a network that does not exist is refused at create", func(t *testing.T) {
 		_, err := f.rt.Create(f.ctx, sandbox.ContainerSpec{Image: imageID, Labels: f.labels, Network: netName + "-missing"})
 		if !errors.Is(err, sandbox.ErrNotFound) || !strings.Contains(err.Error(), netName+"-missing") {
 			t.Fatalf("Create: %v, want sandbox.ErrNotFound naming the network", err)
 		}
 	})
+	t.Run("List by label finds exactly it", func(t *testing.T) { checkListFinds(t, f, id, c) })
+	t.Run("pause and unpause", func(t *testing.T) { checkPauseUnpause(t, f, id) })
+	t.Run("stop, then List still finds it", func(t *testing.T) { checkStopKeepsIt(t, f, id) })
+	t.Run("kill", func(t *testing.T) { checkKill(t, f, id) })
+	t.Run("a fixed host port is used", func(t *testing.T) { checkFixedHostPort(t, f, imageID, netName) })
+	t.Run("remove, twice, then it is not found", func(t *testing.T) { checkRemoveTwice(t, f, id) })
+}
 
-	t.Run("List by label finds exactly it", func(t *testing.T) {
-		got, err := f.rt.List(f.ctx, f.labels)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got) != 1 || got[0].ID != id || got[0].HostPort != c.HostPort || got[0].State != sandbox.StateRunning {
-			t.Fatalf("List = %+v, want only %s running on port %d", got, id, c.HostPort)
-		}
-		none, err := f.rt.List(f.ctx, f.labelsWith(map[string]string{sandbox.LabelInstance: "i-other"}))
-		if err != nil || len(none) != 0 {
-			t.Fatalf("List with a label nobody has = %+v, %v; want none", none, err)
-		}
-	})
-
-	t.Run("pause and unpause", func(t *testing.T) {
-		if err := f.rt.Pause(f.ctx, id); err != nil {
-			t.Fatal(err)
-		}
-		f.waitState(t, id, sandbox.StatePaused)
-		if err := f.rt.Unpause(f.ctx, id); err != nil {
-			t.Fatal(err)
-		}
-		f.waitState(t, id, sandbox.StateRunning)
-	})
-
-	t.Run("stop, then List still finds it", func(t *testing.T) {
-		if err := f.rt.Stop(f.ctx, id, 2*time.Second); err != nil {
-			t.Fatal(err)
-		}
-		stopped := f.waitState(t, id, sandbox.StateExited)
-		if stopped.FinishedAt.IsZero() || stopped.HostPort != 0 {
-			t.Fatalf("stopped = %+v, want a finish time and no published port", stopped)
-		}
-		got, err := f.rt.List(f.ctx, f.labels)
-		if err != nil || len(got) != 1 || got[0].State != sandbox.StateExited {
-			t.Fatalf("List = %+v, %v; want the exited container", got, err)
-		}
-	})
-
-	t.Run("kill", func(t *testing.T) {
-		if err := f.rt.Start(f.ctx, id); err != nil {
-			t.Fatal(err)
-		}
-		f.waitState(t, id, sandbox.StateRunning)
-		if err := f.rt.Kill(f.ctx, id, ""); err != nil {
-			t.Fatal(err)
-		}
-		killed := f.waitState(t, id, sandbox.StateExited)
-		if killed.ExitCode != 137 {
-			t.Fatalf("exit code after SIGKILL = %d, want 137", killed.ExitCode)
-		}
-	})
-
-	t.Run("a fixed host port is used", func(t *testing.T) {
-		port := freeLoopbackPort(t)
-		fixed := f.run(t, sandbox.ContainerSpec{Image: imageID, Network: netName, Port: 8080, HostPort: port})
-		if got := f.waitState(t, fixed, sandbox.StateRunning).HostPort; got != port {
-			t.Fatalf("HostPort = %d, want %d", got, port)
-		}
-		if err := f.rt.Remove(f.ctx, fixed, true); err != nil {
-			t.Fatal(err)
-		}
-	})
-
-	t.Run("remove, twice, then it is not found", func(t *testing.T) {
-		if err := f.rt.Remove(f.ctx, id, true); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.rt.Remove(f.ctx, id, true); err != nil {
-			t.Fatalf("removing a removed container: %v, want no error", err)
-		}
-		_, err := f.rt.Inspect(f.ctx, id)
-		if !errors.Is(err, sandbox.ErrNotFound) {
-			t.Fatalf("Inspect after Remove: %v, want sandbox.ErrNotFound", err)
-		}
-		for name, call := range map[string]func() error{
-			"Start": func() error { return f.rt.Start(f.ctx, id) },
-			"Kill":  func() error { return f.rt.Kill(f.ctx, id, "") },
-			"Logs":  func() error { _, err := f.rt.Logs(f.ctx, id, 0); return err },
-		} {
-			if err := call(); !errors.Is(err, sandbox.ErrNotFound) {
-				t.Errorf("%s on a removed container: %v, want sandbox.ErrNotFound", name, err)
+// checkConfined asserts the engine runs the container as created: no
+// privilege, no host network or mounts, limits set, ports on loopback only.
+func checkConfined(t *testing.T, f *fixture, id, netName string) {
+	raw, err := f.rt.cli.ContainerInspect(f.ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := raw.Container.HostConfig
+	if hc.Privileged || hc.NetworkMode.IsHost() || len(hc.Binds) != 0 || len(raw.Container.Mounts) != 0 {
+		t.Fatalf("privileged=%v network=%q binds=%v mounts=%v", hc.Privileged, hc.NetworkMode, hc.Binds, raw.Container.Mounts)
+	}
+	if hc.RestartPolicy.Name != container.RestartPolicyDisabled || hc.Memory != 128<<20 || hc.NanoCPUs != 500_000_000 {
+		t.Fatalf("restart=%q memory=%d nanocpus=%d", hc.RestartPolicy.Name, hc.Memory, hc.NanoCPUs)
+	}
+	if _, ok := raw.Container.NetworkSettings.Networks[netName]; !ok {
+		t.Fatalf("attached to %v, want %s", raw.Container.NetworkSettings.Networks, netName)
+	}
+	for port, bindings := range raw.Container.NetworkSettings.Ports {
+		for _, b := range bindings {
+			if b.HostIP != loopback {
+				t.Fatalf("port %v published on %v, want 127.0.0.1 only", port, b.HostIP)
 			}
 		}
-		got, err := f.rt.List(f.ctx, f.labels)
-		if err != nil || len(got) != 0 {
-			t.Fatalf("List after Remove = %+v, %v; want none", got, err)
+	}
+}
+
+// checkListFinds asserts List by label finds exactly the running container c.
+func checkListFinds(t *testing.T, f *fixture, id string, c sandbox.Container) {
+	got, err := f.rt.List(f.ctx, f.labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != id || got[0].HostPort != c.HostPort || got[0].State != sandbox.StateRunning {
+		t.Fatalf("List = %+v, want only %s running on port %d", got, id, c.HostPort)
+	}
+	none, err := f.rt.List(f.ctx, f.labelsWith(map[string]string{sandbox.LabelInstance: "i-other"}))
+	if err != nil || len(none) != 0 {
+		t.Fatalf("List with a label nobody has = %+v, %v; want none", none, err)
+	}
+}
+
+func checkPauseUnpause(t *testing.T, f *fixture, id string) {
+	if err := f.rt.Pause(f.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	f.waitState(t, id, sandbox.StatePaused)
+	if err := f.rt.Unpause(f.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	f.waitState(t, id, sandbox.StateRunning)
+}
+
+// checkStopKeepsIt stops the container and asserts List still finds it.
+func checkStopKeepsIt(t *testing.T, f *fixture, id string) {
+	if err := f.rt.Stop(f.ctx, id, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	stopped := f.waitState(t, id, sandbox.StateExited)
+	if stopped.FinishedAt.IsZero() || stopped.HostPort != 0 {
+		t.Fatalf("stopped = %+v, want a finish time and no published port", stopped)
+	}
+	got, err := f.rt.List(f.ctx, f.labels)
+	if err != nil || len(got) != 1 || got[0].State != sandbox.StateExited {
+		t.Fatalf("List = %+v, %v; want the exited container", got, err)
+	}
+}
+
+// checkKill starts the container again and asserts SIGKILL exits it with 137.
+func checkKill(t *testing.T, f *fixture, id string) {
+	if err := f.rt.Start(f.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	f.waitState(t, id, sandbox.StateRunning)
+	if err := f.rt.Kill(f.ctx, id, ""); err != nil {
+		t.Fatal(err)
+	}
+	killed := f.waitState(t, id, sandbox.StateExited)
+	if killed.ExitCode != 137 {
+		t.Fatalf("exit code after SIGKILL = %d, want 137", killed.ExitCode)
+	}
+}
+
+// checkFixedHostPort asserts a container asked for a host port gets it.
+func checkFixedHostPort(t *testing.T, f *fixture, imageID, netName string) {
+	port := freeLoopbackPort(t)
+	fixed := f.run(t, sandbox.ContainerSpec{Image: imageID, Network: netName, Port: 8080, HostPort: port})
+	if got := f.waitState(t, fixed, sandbox.StateRunning).HostPort; got != port {
+		t.Fatalf("HostPort = %d, want %d", got, port)
+	}
+	if err := f.rt.Remove(f.ctx, fixed, true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkRemoveTwice removes the container twice and asserts it is gone for
+// every call that names it.
+func checkRemoveTwice(t *testing.T, f *fixture, id string) {
+	if err := f.rt.Remove(f.ctx, id, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.rt.Remove(f.ctx, id, true); err != nil {
+		t.Fatalf("removing a removed container: %v, want no error", err)
+	}
+	_, err := f.rt.Inspect(f.ctx, id)
+	if !errors.Is(err, sandbox.ErrNotFound) {
+		t.Fatalf("Inspect after Remove: %v, want sandbox.ErrNotFound", err)
+	}
+	for name, call := range map[string]func() error{
+		"Start": func() error { return f.rt.Start(f.ctx, id) },
+		"Kill":  func() error { return f.rt.Kill(f.ctx, id, "") },
+		"Logs":  func() error { _, err := f.rt.Logs(f.ctx, id, 0); return err },
+	} {
+		if err := call(); !errors.Is(err, sandbox.ErrNotFound) {
+			t.Errorf("%s on a removed container: %v, want sandbox.ErrNotFound", name, err)
 		}
-	})
+	}
+	got, err := f.rt.List(f.ctx, f.labels)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("List after Remove = %+v, %v; want none", got, err)
+	}
 }
 
 // freeLoopbackPort finds a port nobody listens on right now.
@@ -251,37 +266,7 @@ func TestIntegrationExecLogsChangesCommit(t *testing.T) {
 	})
 	f.waitState(t, id, sandbox.StateRunning)
 
-	t.Run("logs, all and tail", func(t *testing.T) {
-		var all string
-		deadline := time.Now().Add(time.Minute)
-		for {
-			out, err := f.rt.Logs(f.ctx, id, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			all = string(out)
-			if strings.Count(all, "\n") >= 4 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("logs = %q, want four lines", all)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		for _, want := range []string{"one\n", "err-line\n", "two\n", "three\n"} {
-			if !strings.Contains(all, want) {
-				t.Fatalf("logs = %q, want %q (stdout and stderr, demultiplexed)", all, want)
-			}
-		}
-		tail, err := f.rt.Logs(f.ctx, id, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.SplitAfter(all, "\n")
-		if want := strings.Join(lines[len(lines)-3:], ""); string(tail) != want {
-			t.Fatalf("Logs(tail 2) = %q, want %q", tail, want)
-		}
-	})
+	t.Run("logs, all and tail", func(t *testing.T) { checkLogsAllAndTail(t, f, id) })
 
 	t.Run("exec returns output and exit code", func(t *testing.T) {
 		res, err := f.rt.Exec(f.ctx, id, []string{"/bin/busybox", "sh", "-c",
@@ -323,47 +308,85 @@ func TestIntegrationExecLogsChangesCommit(t *testing.T) {
 		}
 	})
 
-	t.Run("commit keeps the file and applies changes and labels", func(t *testing.T) {
-		ref := "cattle-sandbox-test/baked:" + f.name
-		baked, err := f.rt.Commit(f.ctx, id, sandbox.CommitOptions{
-			Ref:     ref,
-			Changes: []string{"ENV BAKED=yes", `ENTRYPOINT ["/bin/busybox"]`, `CMD ["sleep", "3600"]`},
-			Labels:  map[string]string{sandbox.LabelRole: "baked"},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := f.rt.InspectImage(f.ctx, ref)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if img.ID != baked || !slices.Contains(img.Tags, ref) {
-			t.Fatalf("image %+v, want id %s tagged %s", img, baked, ref)
-		}
-		if img.Labels[sandbox.LabelRole] != "baked" || img.Labels[sandbox.LabelSandbox] != f.name {
-			t.Fatalf("image labels %v, want role=baked and the container's sandbox label", img.Labels)
-		}
+	t.Run("commit keeps the file and applies changes and labels", func(t *testing.T) { checkCommit(t, f, id) })
+}
 
-		fresh := f.run(t, sandbox.ContainerSpec{Image: baked})
-		f.waitState(t, fresh, sandbox.StateRunning)
-		res, err := f.rt.Exec(f.ctx, fresh, []string{"/bin/busybox", "sh", "-c", "/bin/busybox cat /tmp/x; echo baked=$BAKED"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.ExitCode != 0 || string(res.Output) != "hi\nbaked=yes\n" {
-			t.Fatalf("in a container of the baked image: code %d output %q", res.ExitCode, res.Output)
-		}
-
-		if err := f.rt.Remove(f.ctx, fresh, true); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.rt.RemoveImage(f.ctx, ref); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.rt.InspectImage(f.ctx, baked); !errors.Is(err, sandbox.ErrNotFound) {
-			t.Fatalf("InspectImage after RemoveImage: %v, want sandbox.ErrNotFound", err)
-		}
+// checkCommit commits the container and asserts the image keeps the file exec
+// wrote, with the changes and labels asked for, then removes it.
+func checkCommit(t *testing.T, f *fixture, id string) {
+	ref := "cattle-sandbox-test/baked:" + f.name
+	baked, err := f.rt.Commit(f.ctx, id, sandbox.CommitOptions{
+		Ref:     ref,
+		Changes: []string{"ENV BAKED=yes", `ENTRYPOINT ["/bin/busybox"]`, `CMD ["sleep", "3600"]`},
+		Labels:  map[string]string{sandbox.LabelRole: "baked"},
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := f.rt.InspectImage(f.ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.ID != baked || !slices.Contains(img.Tags, ref) {
+		t.Fatalf("image %+v, want id %s tagged %s", img, baked, ref)
+	}
+	if img.Labels[sandbox.LabelRole] != "baked" || img.Labels[sandbox.LabelSandbox] != f.name {
+		t.Fatalf("image labels %v, want role=baked and the container's sandbox label", img.Labels)
+	}
+
+	fresh := f.run(t, sandbox.ContainerSpec{Image: baked})
+	f.waitState(t, fresh, sandbox.StateRunning)
+	res, err := f.rt.Exec(f.ctx, fresh, []string{"/bin/busybox", "sh", "-c", "/bin/busybox cat /tmp/x; echo baked=$BAKED"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 || string(res.Output) != "hi\nbaked=yes\n" {
+		t.Fatalf("in a container of the baked image: code %d output %q", res.ExitCode, res.Output)
+	}
+
+	if err := f.rt.Remove(f.ctx, fresh, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.rt.RemoveImage(f.ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.rt.InspectImage(f.ctx, baked); !errors.Is(err, sandbox.ErrNotFound) {
+		t.Fatalf("InspectImage after RemoveImage: %v, want sandbox.ErrNotFound", err)
+	}
+}
+
+// checkLogsAllAndTail waits for the container's four lines, stdout and stderr,
+// and asserts a tail of two gives the last two.
+func checkLogsAllAndTail(t *testing.T, f *fixture, id string) {
+	var all string
+	deadline := time.Now().Add(time.Minute)
+	for {
+		out, err := f.rt.Logs(f.ctx, id, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = string(out)
+		if strings.Count(all, "\n") >= 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("logs = %q, want four lines", all)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, want := range []string{"one\n", "err-line\n", "two\n", "three\n"} {
+		if !strings.Contains(all, want) {
+			t.Fatalf("logs = %q, want %q (stdout and stderr, demultiplexed)", all, want)
+		}
+	}
+	tail, err := f.rt.Logs(f.ctx, id, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(all, "\n")
+	if want := strings.Join(lines[len(lines)-3:], ""); string(tail) != want {
+		t.Fatalf("Logs(tail 2) = %q, want %q", tail, want)
+	}
 }
 
 func TestIntegrationBuildImage(t *testing.T) {
