@@ -185,13 +185,33 @@ func TestIntegrationFoundationAsAUserWould(t *testing.T) {
 		t.Fatalf("second daemon: exit %d, %q", code, errOut)
 	}
 
-	// Kill the daemon hard; the instances keep running, and a new daemon
-	// adopts exactly them.
-	if err := syscall.Kill(status.PID, syscall.SIGKILL); err != nil {
+	insts = restartAdoptsInstances(t, c, rt, status.PID, live)
+
+	foreign := startForeignContainer(t, rt, insts)
+	c.ok("down", "--purge")
+	if left, _ := rt.List(ctx, map[string]string{sandbox.LabelSandbox: c.sandbox}); len(left) != 0 {
+		t.Fatalf("down --purge left %d labelled containers", len(left))
+	}
+	if st, err := rt.Inspect(ctx, foreign); err != nil || st.State != sandbox.StateRunning {
+		t.Fatalf("down --purge touched a container cattle did not make: %v %v", st.State, err)
+	}
+	if _, err := os.Stat(filepath.Join(c.stateDir, "state.db")); !os.IsNotExist(err) {
+		t.Fatalf("down --purge left the state file: %v", err)
+	}
+}
+
+// restartAdoptsInstances SIGKILLs the daemon at pid and starts another: the
+// instances keep running and the new daemon adopts exactly them. It returns
+// the instances listed after the restart.
+func restartAdoptsInstances(t *testing.T, c *cli, rt sandbox.Runtime, pid int, live map[string]instanceJSON) []instanceJSON {
+	t.Helper()
+	ctx := context.Background()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	waitGone(t, status.PID)
+	waitGone(t, pid)
 	c.ok("up")
+	var insts []instanceJSON
 	c.jsonOut(&insts, "instances", "ls", "-o", "json")
 	after := running(insts)
 	if len(after) != 3 || len(insts) != 3 {
@@ -205,18 +225,7 @@ func TestIntegrationFoundationAsAUserWould(t *testing.T) {
 	if containers, _ := rt.List(ctx, map[string]string{sandbox.LabelSandbox: c.sandbox}); len(containers) != 3 {
 		t.Fatalf("after the restart the engine has %d labelled containers, want 3", len(containers))
 	}
-
-	foreign := startForeignContainer(t, rt, insts)
-	c.ok("down", "--purge")
-	if left, _ := rt.List(ctx, map[string]string{sandbox.LabelSandbox: c.sandbox}); len(left) != 0 {
-		t.Fatalf("down --purge left %d labelled containers", len(left))
-	}
-	if st, err := rt.Inspect(ctx, foreign); err != nil || st.State != sandbox.StateRunning {
-		t.Fatalf("down --purge touched a container cattle did not make: %v %v", st.State, err)
-	}
-	if _, err := os.Stat(filepath.Join(c.stateDir, "state.db")); !os.IsNotExist(err) {
-		t.Fatalf("down --purge left the state file: %v", err)
-	}
+	return insts
 }
 
 // startForeignContainer runs a container by hand from the image of an

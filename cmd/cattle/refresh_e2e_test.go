@@ -34,7 +34,51 @@ func TestIntegrationRefreshSurvivesSIGKILL(t *testing.T) {
 	c.ok("templates", "version", "web", "--env", "DEMO_VERSION=v2")
 	c.ok("groups", "refresh", "web", "--template-version", "2", "--min-healthy", "50")
 
-	// Wait until the refresh is under way: an instance of v2 exists.
+	killDaemonMidRefresh(t, c)
+	c.ok("up")
+
+	var rs []refreshJSON
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		c.jsonOut(&rs, "groups", "refreshes", "web", "-o", "json")
+		if len(rs) == 1 && rs[0].Status != "InProgress" && rs[0].Status != "Pending" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the refresh did not finish after the restart: %+v", rs)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if rs[0].Status != "Successful" || rs[0].PercentComplete != 100 {
+		t.Fatalf("refresh after the restart: %+v, want Successful at 100%%", rs[0])
+	}
+	var g groupJSON
+	c.jsonOut(&g, "groups", "inspect", "web", "-o", "json")
+	if len(g.Instances) != 4 {
+		t.Fatalf("group has %d instances after the refresh, want 4: %+v", len(g.Instances), g.Instances)
+	}
+	for _, i := range g.Instances {
+		if i.TemplateVersion != 2 || i.State != "running" {
+			t.Errorf("instance %s: version %d, %s; want running on version 2", i.ID, i.TemplateVersion, i.State)
+		}
+	}
+	checkEachOldInstanceReplacedOnce(t, c)
+}
+
+func countVersion(insts []instanceJSON, v int) int {
+	n := 0
+	for _, i := range insts {
+		if i.TemplateVersion == v {
+			n++
+		}
+	}
+	return n
+}
+
+// killDaemonMidRefresh waits until the refresh is under way (an instance of
+// v2 exists), then SIGKILLs the daemon and waits until it is gone.
+func killDaemonMidRefresh(t *testing.T, c *cli) {
+	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		var insts []instanceJSON
@@ -61,34 +105,13 @@ func TestIntegrationRefreshSurvivesSIGKILL(t *testing.T) {
 	}
 	waitGone(t, status.PID)
 	t.Logf("killed the daemon at %d%% of refresh %s", rs[0].PercentComplete, rs[0].ID)
-	c.ok("up")
+}
 
-	deadline = time.Now().Add(3 * time.Minute)
-	for {
-		c.jsonOut(&rs, "groups", "refreshes", "web", "-o", "json")
-		if len(rs) == 1 && rs[0].Status != "InProgress" && rs[0].Status != "Pending" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the refresh did not finish after the restart: %+v", rs)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
-	if rs[0].Status != "Successful" || rs[0].PercentComplete != 100 {
-		t.Fatalf("refresh after the restart: %+v, want Successful at 100%%", rs[0])
-	}
-	var g groupJSON
-	c.jsonOut(&g, "groups", "inspect", "web", "-o", "json")
-	if len(g.Instances) != 4 {
-		t.Fatalf("group has %d instances after the refresh, want 4: %+v", len(g.Instances), g.Instances)
-	}
-	for _, i := range g.Instances {
-		if i.TemplateVersion != 2 || i.State != "running" {
-			t.Errorf("instance %s: version %d, %s; want running on version 2", i.ID, i.TemplateVersion, i.State)
-		}
-	}
-	// A launch the kill cut short is terminated and launched again; beyond
-	// those, every old instance was replaced exactly once.
+// checkEachOldInstanceReplacedOnce asserts that, beyond the launches the
+// kill cut short (terminated and launched again), every old instance was
+// replaced exactly once.
+func checkEachOldInstanceReplacedOnce(t *testing.T, c *cli) {
+	t.Helper()
 	var insts []instanceJSON
 	c.jsonOut(&insts, "instances", "ls", "-o", "json")
 	interrupted, v1 := 0, 0
@@ -122,14 +145,4 @@ func TestIntegrationRefreshSurvivesSIGKILL(t *testing.T) {
 	if live != 4 {
 		t.Errorf("%d live instances after the refresh, want 4", live)
 	}
-}
-
-func countVersion(insts []instanceJSON, v int) int {
-	n := 0
-	for _, i := range insts {
-		if i.TemplateVersion == v {
-			n++
-		}
-	}
-	return n
 }

@@ -25,8 +25,32 @@ func TestIntegrationScenarioCLI(t *testing.T) {
 		t.Fatalf("misspelt key: exit %d, %q; want exit 2 and one line with %s:3:", code, errOut, bad)
 	}
 
-	// Every step's keys are listed, the required ones marked, so that a
-	// user can write a step without reading the source.
+	checkStepKeysListed(t, c)
+
+	// --sandbox, before or after the command, even naming the default,
+	// runs against that sandbox's daemon, with which --timing is refused
+	// before anything is read. CATTLE_SANDBOX, which c.run sets, does not:
+	// the run above found the bad file, the ones below start their own.
+	for _, args := range [][]string{
+		{"--sandbox", "default", "scenario", "run", bad, "--timing", "aws"},
+		{"scenario", "run", bad, "--timing", "aws", "--sandbox", c.sandbox},
+	} {
+		_, errOut, code := c.run(args...)
+		if code != 2 || !strings.Contains(errOut, "--timing sets the scenario's own sandbox") {
+			t.Fatalf("cattle %s: exit %d, %q; want exit 2: --sandbox attaches, and a running sandbox keeps its timing", strings.Join(args, " "), code, errOut)
+		}
+	}
+	if _, errOut, code := c.run("--sandbox", c.sandbox, "scenario", "run", "tour"); code != 2 || !strings.Contains(errOut, "sandbox "+c.sandbox+" is not running") {
+		t.Fatalf("scenario run --sandbox with no daemon: exit %d, %q; want exit 2, not running", code, errOut)
+	}
+
+	checkFailingScenarioReports(t, c, dir)
+}
+
+// checkStepKeysListed asserts every step's keys are listed, the required
+// ones marked, so that a user can write a step without reading the source.
+func checkStepKeysListed(t *testing.T, c *cli) {
+	t.Helper()
 	var steps []struct {
 		Step string `json:"step"`
 		Keys []struct {
@@ -53,26 +77,13 @@ func TestIntegrationScenarioCLI(t *testing.T) {
 	if got := keysOf["load"]; !strings.Contains(got, "rate") || !strings.Contains(got, "duration") {
 		t.Errorf("scenario steps: load keys %q, want rate and duration among them", got)
 	}
+}
 
-	// --sandbox, before or after the command, even naming the default,
-	// runs against that sandbox's daemon, with which --timing is refused
-	// before anything is read. CATTLE_SANDBOX, which c.run sets, does not:
-	// the run above found the bad file, the ones below start their own.
-	for _, args := range [][]string{
-		{"--sandbox", "default", "scenario", "run", bad, "--timing", "aws"},
-		{"scenario", "run", bad, "--timing", "aws", "--sandbox", c.sandbox},
-	} {
-		_, errOut, code := c.run(args...)
-		if code != 2 || !strings.Contains(errOut, "--timing sets the scenario's own sandbox") {
-			t.Fatalf("cattle %s: exit %d, %q; want exit 2: --sandbox attaches, and a running sandbox keeps its timing", strings.Join(args, " "), code, errOut)
-		}
-	}
-	if _, errOut, code := c.run("--sandbox", c.sandbox, "scenario", "run", "tour"); code != 2 || !strings.Contains(errOut, "sandbox "+c.sandbox+" is not running") {
-		t.Fatalf("scenario run --sandbox with no daemon: exit %d, %q; want exit 2, not running", code, errOut)
-	}
-
-	// A failing expectation: exit 1, the failing step and its evidence, a
-	// JUnit report that says so, and nothing left behind.
+// checkFailingScenarioReports runs a scenario whose expectation fails and
+// asserts exit 1, the failing step and its evidence, a JUnit report that
+// says so, and nothing left behind.
+func checkFailingScenarioReports(t *testing.T, c *cli, dir string) {
+	t.Helper()
 	failing := filepath.Join(dir, "failing.yaml")
 	os.WriteFile(failing, []byte(`name: failing
 setup:
