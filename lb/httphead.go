@@ -25,6 +25,7 @@ type head struct {
 	raw    []byte
 	ends   []int     // end offset of each line in raw
 	start  [3][]byte // request: method, target, version; response: version, code, reason
+	first  int       // offset in raw of the start line, after stray empty lines
 	fields []field
 	// gotAny says a byte was read: distinguishes a connection closed
 	// between messages from one closed mid-head.
@@ -33,7 +34,7 @@ type head struct {
 
 // read reads one head from br, up to and including the blank line.
 func (h *head) read(br *bufio.Reader) error {
-	h.raw, h.ends, h.fields, h.gotAny = h.raw[:0], h.ends[:0], h.fields[:0], false
+	h.raw, h.ends, h.fields, h.gotAny, h.first = h.raw[:0], h.ends[:0], h.fields[:0], false, 0
 	lineStart := 0
 	for {
 		frag, err := br.ReadSlice('\n')
@@ -57,6 +58,7 @@ func (h *head) read(br *bufio.Reader) error {
 		if len(line) == 0 {
 			if len(h.ends) == 0 && lineStart < 8 {
 				lineStart = len(h.raw) // tolerate stray CRLFs before a message
+				h.first = lineStart
 				continue
 			}
 			return h.parse()
@@ -80,7 +82,7 @@ func (h *head) parse() error {
 	if len(h.ends) == 0 {
 		return fmt.Errorf("%w: no start line", errBadHead)
 	}
-	prev := 0
+	prev := h.first
 	for i, end := range h.ends {
 		line := trimEOL(h.raw[prev:end])
 		prev = end
@@ -91,10 +93,6 @@ func (h *head) parse() error {
 			}
 			h.fields = append(h.fields, f)
 			continue
-		}
-		// Skip the stray CRLFs read() tolerated before the start line.
-		for len(line) > 0 && (line[0] == '\r' || line[0] == '\n') {
-			line = line[1:]
 		}
 		a, rest, ok := bytes.Cut(line, []byte(" "))
 		if !ok || len(a) == 0 {

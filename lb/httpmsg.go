@@ -45,13 +45,15 @@ func (m *msgInfo) read(h *head, version []byte) error {
 	if !m.http11 && !keepAlive {
 		m.close = true
 	}
-	hasUpgrade := false
+	hasUpgrade, hasTE := false, false
 	var codings int
 	var err error
 	for _, f := range h.fields {
 		switch {
 		case equalFold(f.name, "Upgrade"):
 			hasUpgrade = len(f.value) > 0
+		case equalFold(f.name, "Transfer-Encoding"):
+			hasTE = true
 		case equalFold(f.name, "Content-Length"):
 			n, ok := parseLength(f.value)
 			if !ok || (m.contentLength >= 0 && n != m.contentLength) {
@@ -64,8 +66,13 @@ func (m *msgInfo) read(h *head, version []byte) error {
 		codings++
 		m.chunked = equalFold(v, "chunked")
 	})
-	if codings > 0 && (!m.chunked || codings > 1) {
+	if hasTE && (!m.chunked || codings != 1) {
 		return fmt.Errorf("%w: only Transfer-Encoding: chunked is supported", errBadHead)
+	}
+	if hasTE && !m.http11 {
+		// RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has
+		// faulty framing; peers disagree on where its body ends.
+		return fmt.Errorf("%w: Transfer-Encoding in an HTTP/1.0 message", errBadHead)
 	}
 	m.upgrade = upgradeToken && hasUpgrade
 	return err
@@ -114,6 +121,9 @@ func parseRequest(h *head, r *reqInfo) (int, error) {
 		if !tokenChars[c] {
 			return http.StatusBadRequest, fmt.Errorf("bad method %q", r.method)
 		}
+	}
+	if len(r.target) == 0 {
+		return http.StatusBadRequest, errors.New("empty request target")
 	}
 	for _, c := range r.target {
 		if c <= ' ' || c == 0x7f {
