@@ -83,48 +83,15 @@ func TestIntegrationBenchVsNginx(t *testing.T) {
 		}
 	}
 	idle := waitQuiet(0.7, 30*time.Second)
-	best := map[string]loadRun{}
-	var pairRatios []float64
-	cpuUsed, served := map[string]time.Duration{}, map[string]int64{}
-	for round := range rounds {
-		got := map[string]loadRun{}
-		for _, name := range []string{"nginx", "cattle"} {
-			var before time.Duration
-			if cpu[name] != nil {
-				before = cpu[name]()
-			}
-			r, err := tool.run(ctx, urls[name], conns, duration)
-			if err != nil {
-				t.Fatalf("%s round %d: %v", name, round+1, err)
-			}
-			if cpu[name] != nil {
-				cpuUsed[name] += cpu[name]() - before
-				served[name] += r.requests
-			}
-			t.Logf("round %d %-6s %s", round+1, name, r)
-			if r.failures > 0 {
-				t.Errorf("%s: %d requests failed under load", name, r.failures)
-			}
-			got[name] = r
-			if b, ok := best[name]; !ok || r.throughput > b.throughput {
-				best[name] = r
-			}
-		}
-		pairRatios = append(pairRatios, got["cattle"].throughput/got["nginx"].throughput)
-	}
+	r := runBenchRounds(t, tool, urls, cpu, conns, duration, rounds)
+	best, pairRatios, perRequest := r.best, r.pairRatios, r.perRequest
 	c, n := best["cattle"], best["nginx"]
 	tpRatio := c.throughput / n.throughput
 	p99Ratio := float64(c.p99) / float64(n.p99)
-	perRequest := func(name string) string {
-		if served[name] == 0 {
-			return "not measured (the load generator shares the process)"
-		}
-		return fmt.Sprintf("%.1f µs", float64(cpuUsed[name].Microseconds())/float64(served[name]))
-	}
 	slices.Sort(pairRatios)
 	var rs []string
-	for _, r := range pairRatios {
-		rs = append(rs, fmt.Sprintf("%.2f", r))
+	for _, ratio := range pairRatios {
+		rs = append(rs, fmt.Sprintf("%.2f", ratio))
 	}
 	report := fmt.Sprintf("load balancer benchmark (%s, %d connections, %s rounds, best of %d, GOMAXPROCS=%d, machine %.0f%% idle before the rounds):\n"+
 		"  nginx   %s\n  cattle  %s\n"+
@@ -142,6 +109,60 @@ func TestIntegrationBenchVsNginx(t *testing.T) {
 		fmt.Printf("  below target: throughput %.2fx nginx (target >= %.1fx), p99 %.2fx (target <= %.1fx)\n",
 			tpRatio, minThroughputRatio, p99Ratio, maxP99Ratio)
 	}
+}
+
+// benchRounds is what the rounds measured: each proxy's best run, the
+// throughput ratio of each pair of rounds, and CPU used per request served.
+type benchRounds struct {
+	best       map[string]loadRun
+	pairRatios []float64
+	cpuUsed    map[string]time.Duration
+	served     map[string]int64
+}
+
+// runBenchRounds runs nginx then cattle, rounds times, each for duration
+// with conns connections, measuring the CPU of those that cpu names.
+func runBenchRounds(t *testing.T, tool loadTool, urls map[string]string, cpu map[string]func() time.Duration,
+	conns int, duration time.Duration, rounds int) benchRounds {
+	t.Helper()
+	ctx := context.Background()
+	r := benchRounds{best: map[string]loadRun{}, cpuUsed: map[string]time.Duration{}, served: map[string]int64{}}
+	best, cpuUsed, served := r.best, r.cpuUsed, r.served
+	for round := range rounds {
+		got := map[string]loadRun{}
+		for _, name := range []string{"nginx", "cattle"} {
+			var before time.Duration
+			if cpu[name] != nil {
+				before = cpu[name]()
+			}
+			run, err := tool.run(ctx, urls[name], conns, duration)
+			if err != nil {
+				t.Fatalf("%s round %d: %v", name, round+1, err)
+			}
+			if cpu[name] != nil {
+				cpuUsed[name] += cpu[name]() - before
+				served[name] += run.requests
+			}
+			t.Logf("round %d %-6s %s", round+1, name, run)
+			if run.failures > 0 {
+				t.Errorf("%s: %d requests failed under load", name, run.failures)
+			}
+			got[name] = run
+			if b, ok := best[name]; !ok || run.throughput > b.throughput {
+				best[name] = run
+			}
+		}
+		r.pairRatios = append(r.pairRatios, got["cattle"].throughput/got["nginx"].throughput)
+	}
+	return r
+}
+
+// perRequest is the CPU name used per request, when it was measured.
+func (r benchRounds) perRequest(name string) string {
+	if r.served[name] == 0 {
+		return "not measured (the load generator shares the process)"
+	}
+	return fmt.Sprintf("%.1f µs", float64(r.cpuUsed[name].Microseconds())/float64(r.served[name]))
 }
 
 // waitQuiet waits, up to max, for a second in which the machine's CPUs

@@ -266,6 +266,26 @@ func TestDeleteTemplateRemovesVersionsAndLeavesInstances(t *testing.T) {
 	if len(guarded) != 2 || guarded[0] != "web" {
 		t.Errorf("the guard saw %v, want web twice", guarded)
 	}
+	checkTemplateGone(t, s)
+	checkInstanceOutlivesTemplate(t, s, insts[0].ID)
+
+	// The name is free again, numbered from 1.
+	if _, v, err := s.CreateTemplate(ctx, "web", TemplateData{Image: "builtin/demo"}); err != nil || v.Version != 1 {
+		t.Fatalf("recreating web: version %d, %v", v.Version, err)
+	}
+	if err := s.DeleteTemplate(ctx, "web"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteTemplate(ctx, "web"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Fatalf("deleting twice: %v, want not found", err)
+	}
+}
+
+// checkTemplateGone asserts the deleted template "web" and every version of
+// it are gone from the API and the store, and "webapp" kept its own.
+func checkTemplateGone(t *testing.T, s *Service) {
+	t.Helper()
+	ctx := context.Background()
 	if _, _, err := s.Template(ctx, "web"); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Fatalf("template after delete: %v, want not found", err)
 	}
@@ -288,9 +308,14 @@ func TestDeleteTemplateRemovesVersionsAndLeavesInstances(t *testing.T) {
 	if _, vs, err := s.Template(ctx, "webapp"); err != nil || len(vs) != 1 {
 		t.Fatalf("another template lost its versions: %d, %v", len(vs), err)
 	}
+}
 
-	// Its instance keeps running, and lists, inspects, reconciles and
-	// terminates without the template.
+// checkInstanceOutlivesTemplate asserts the instance id of the deleted
+// template keeps running, and lists, inspects, reconciles and terminates
+// without it.
+func checkInstanceOutlivesTemplate(t *testing.T, s *Service, id string) {
+	t.Helper()
+	ctx := context.Background()
 	if err := s.Reconcile(ctx, false); err != nil {
 		t.Fatal(err)
 	}
@@ -298,21 +323,10 @@ func TestDeleteTemplateRemovesVersionsAndLeavesInstances(t *testing.T) {
 	if err != nil || len(all) != 1 || all[0].State != StateRunning || all[0].Template != "web" || all[0].TemplateVersion != 2 {
 		t.Fatalf("instances after the template went: %+v, %v; want the one running on web:2", all, err)
 	}
-	if i, err := s.Instance(ctx, insts[0].ID); err != nil || i.State != StateRunning {
+	if i, err := s.Instance(ctx, id); err != nil || i.State != StateRunning {
 		t.Fatalf("inspect after the template went: %+v, %v", i, err)
 	}
-	if out, err := s.Terminate(ctx, []string{insts[0].ID}, ""); err != nil || out[0].State != StateTerminated {
+	if out, err := s.Terminate(ctx, []string{id}, ""); err != nil || out[0].State != StateTerminated {
 		t.Fatalf("terminate after the template went: %+v, %v", out, err)
-	}
-
-	// The name is free again, numbered from 1.
-	if _, v, err := s.CreateTemplate(ctx, "web", TemplateData{Image: "builtin/demo"}); err != nil || v.Version != 1 {
-		t.Fatalf("recreating web: version %d, %v", v.Version, err)
-	}
-	if err := s.DeleteTemplate(ctx, "web"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.DeleteTemplate(ctx, "web"); !errors.Is(err, errdefs.ErrNotFound) {
-		t.Fatalf("deleting twice: %v, want not found", err)
 	}
 }

@@ -204,27 +204,7 @@ func TestIntegrationTerminateUnderLoadFailsNoRequest(t *testing.T) {
 	}
 	resp.Body.Close()
 	time.Sleep(2 * time.Second)
-	states := map[string]bool{}
-	done := make(chan error, 1)
-	go func() {
-		_, err := s.Client.Terminate(context.Background(), insts[0].ID)
-		done <- err
-	}()
-	for polling := true; polling; {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-			polling = false
-		case <-time.After(50 * time.Millisecond):
-			for id, st := range targetStates(t, s.Client, "web") {
-				if id == insts[0].ID {
-					states[st] = true
-				}
-			}
-		}
-	}
+	states := terminateWatchingTarget(t, s, insts[0].ID)
 	time.Sleep(2 * time.Second)
 	cancel()
 	wg.Wait()
@@ -242,4 +222,32 @@ func TestIntegrationTerminateUnderLoadFailsNoRequest(t *testing.T) {
 	if err != nil || inst.State != compute.StateTerminated {
 		t.Fatalf("instance after terminate: %v %v", inst.State, err)
 	}
+}
+
+// terminateWatchingTarget terminates instance id and returns every state
+// its target of load balancer web was seen in until the call returned.
+func terminateWatchingTarget(t *testing.T, s *emulatortest.Sandbox, id string) map[string]bool {
+	t.Helper()
+	states := map[string]bool{}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Client.Terminate(context.Background(), id)
+		done <- err
+	}()
+	for polling := true; polling; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			polling = false
+		case <-time.After(50 * time.Millisecond):
+			for id, st := range targetStates(t, s.Client, "web") {
+				if id == id {
+					states[st] = true
+				}
+			}
+		}
+	}
+	return states
 }

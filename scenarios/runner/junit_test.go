@@ -11,6 +11,40 @@ import (
 // The JUnit report is read back with encoding/xml and checked against what
 // CI systems need: counts that add up, one test case per step, a failure
 // with its message, skipped steps marked, times as seconds.
+// junitDoc is what a CI server reads of a JUnit report.
+type junitDoc struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
+	Time     string   `xml:"time,attr"`
+	Suites   []struct {
+		Name       string `xml:"name,attr"`
+		Tests      int    `xml:"tests,attr"`
+		Failures   int    `xml:"failures,attr"`
+		Errors     int    `xml:"errors,attr"`
+		Skipped    int    `xml:"skipped,attr"`
+		Time       string `xml:"time,attr"`
+		Timestamp  string `xml:"timestamp,attr"`
+		Properties []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"properties>property"`
+		Cases []struct {
+			Name      string `xml:"name,attr"`
+			Classname string `xml:"classname,attr"`
+			Time      string `xml:"time,attr"`
+			Failure   *struct {
+				Message string `xml:"message,attr"`
+				Type    string `xml:"type,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			Skipped   *struct{} `xml:"skipped"`
+			SystemOut string    `xml:"system-out"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
 func TestJUnitReport(t *testing.T) {
 	res := &Result{
 		Scenario: "demo", File: "demo.yaml", Sandbox: "scn-1", Timing: "fast", Ephemeral: true,
@@ -29,38 +63,7 @@ func TestJUnitReport(t *testing.T) {
 	if !strings.HasPrefix(buf.String(), `<?xml version="1.0" encoding="UTF-8"?>`) {
 		t.Errorf("no XML declaration: %.60s", buf.String())
 	}
-	var doc struct {
-		XMLName  xml.Name `xml:"testsuites"`
-		Tests    int      `xml:"tests,attr"`
-		Failures int      `xml:"failures,attr"`
-		Errors   int      `xml:"errors,attr"`
-		Time     string   `xml:"time,attr"`
-		Suites   []struct {
-			Name       string `xml:"name,attr"`
-			Tests      int    `xml:"tests,attr"`
-			Failures   int    `xml:"failures,attr"`
-			Errors     int    `xml:"errors,attr"`
-			Skipped    int    `xml:"skipped,attr"`
-			Time       string `xml:"time,attr"`
-			Timestamp  string `xml:"timestamp,attr"`
-			Properties []struct {
-				Name  string `xml:"name,attr"`
-				Value string `xml:"value,attr"`
-			} `xml:"properties>property"`
-			Cases []struct {
-				Name      string `xml:"name,attr"`
-				Classname string `xml:"classname,attr"`
-				Time      string `xml:"time,attr"`
-				Failure   *struct {
-					Message string `xml:"message,attr"`
-					Type    string `xml:"type,attr"`
-					Text    string `xml:",chardata"`
-				} `xml:"failure"`
-				Skipped   *struct{} `xml:"skipped"`
-				SystemOut string    `xml:"system-out"`
-			} `xml:"testcase"`
-		} `xml:"testsuite"`
-	}
+	var doc junitDoc
 	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("not XML: %v\n%s", err, buf.String())
 	}
