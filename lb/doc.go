@@ -49,6 +49,18 @@
 // (the target closed it while idle) is sent again on a new connection: it
 // never reached the application, so this is not an ALB-style retry.
 //
+// The head parsers are fuzzed against net/http's (fuzz_test.go): they agree
+// on every head but these, where lb is deliberately stricter: it refuses
+// CONNECT (405), HTTP versions other than 1.0 and 1.1 (505), a request with
+// both Content-Length and Transfer-Encoding, Transfer-Encoding in an HTTP/1.0
+// message (RFC 9112 6.1: faulty framing), obsolete line folding, status codes
+// outside 100-599, response field names that are not tokens or values with
+// control characters; and it closes the target connection after a response
+// framed by both Content-Length and Transfer-Encoding. It is looser in two:
+// it ignores up to a few empty lines before a request (RFC 9112 2.2), and it
+// checks a request target only for spaces and control characters, leaving
+// its syntax to the target.
+//
 // Timeouts: a client gets IdleTimeout between requests and 10s to send a
 // request head; body reads and writes must progress within IdleTimeout.
 // A client that hangs up while its request waits on a target is noticed
