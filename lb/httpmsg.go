@@ -149,7 +149,7 @@ func parseRequest(h *head, r *reqInfo) (int, error) {
 		switch {
 		case equalFold(f.name, "Host"):
 			hosts++
-		case equalFold(f.name, "Expect"):
+		case equalFold(f.name, "Expect") && len(f.value) > 0: // empty: nothing expected
 			if !equalFold(f.value, "100-continue") {
 				return http.StatusExpectationFailed, fmt.Errorf("unsupported Expect %q", f.value)
 			}
