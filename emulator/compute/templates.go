@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/store"
 )
 
@@ -173,7 +173,7 @@ func (s *Service) Template(ctx context.Context, name string) (Template, []Templa
 func (s *Service) DeleteTemplate(ctx context.Context, name string) error {
 	return s.db.Update(func(tx *store.Tx) error {
 		t, err := store.Get[Template](tx, kindTemplate, name)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, errdefs.ErrNotFound) {
 			return errdefs.NotFound("template %q does not exist: list templates with 'cattle templates ls'", name)
 		}
 		if err != nil {

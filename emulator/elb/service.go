@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
 	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/lb"
 	"github.com/cattle-dev/cattle/store"
 )
@@ -293,7 +293,7 @@ func (s *Service) Get(ctx context.Context, name string) (LoadBalancer, error) {
 		rec, err = store.Get[LoadBalancer](tx, kindLoadBalancer, name)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, errdefs.ErrNotFound) {
 		return rec, errdefs.NotFound("load balancer %q does not exist: create it with 'cattle lb create %s'", name, name)
 	}
 	return rec, err
