@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/containerd/errdefs/pkg/errhttp"
 
@@ -32,8 +34,8 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 // Its errors are errdefs.ErrInvalid, worded for the one who sent the body.
 func decodeBody(body io.Reader, v any) error {
 	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
 		return bodyError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -42,7 +44,32 @@ func decodeBody(body io.Reader, v any) error {
 		}
 		return errdefs.Invalid("bad request body: more than one JSON value: send one object")
 	}
+	if raw[0] != '{' {
+		// null would decode into v as nothing at all: a request with
+		// every field left out.
+		return errdefs.Invalid("bad request body: want a JSON object, not %s", jsonValueKind(raw[0]))
+	}
+	strict := json.NewDecoder(bytes.NewReader(raw))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(v); err != nil {
+		return bodyError(err)
+	}
 	return nil
+}
+
+// jsonValueKind names the JSON value that starts with c.
+func jsonValueKind(c byte) string {
+	switch c {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "true or false"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }
 
 // bodyError says what is wrong with a request body in the API's terms
@@ -62,10 +89,8 @@ func bodyError(err error) error {
 		return errdefs.Invalid("bad request body: larger than the %d bytes allowed", tooLarge.Limit)
 	case errors.As(err, &syntax):
 		return errdefs.Invalid("bad request body: not valid JSON at byte %d: %s", syntax.Offset, strings.TrimPrefix(syntax.Error(), "json: "))
-	case errors.As(err, &typ) && typ.Field == "":
-		return errdefs.Invalid("bad request body: want a JSON object, not %s", article(typ.Value))
 	case errors.As(err, &typ):
-		return errdefs.Invalid("bad request body: field %q must be %s, not %s", typ.Field, jsonKind(typ.Type.String()), article(typ.Value))
+		return errdefs.Invalid("bad request body: field %q must be %s, not %s", jsonPath(typ.Field), jsonKind(typ.Type.String()), article(typ.Value))
 	}
 	return errdefs.Invalid("bad request body: %s", strings.TrimPrefix(err.Error(), "json: "))
 }
@@ -83,10 +108,20 @@ func jsonKind(goType string) string {
 		return "true or false"
 	case strings.HasPrefix(goType, "[]"):
 		return "an array"
-	case strings.HasPrefix(goType, "map["):
-		return "an object"
 	}
-	return "a " + goType
+	return "an object" // a map or a struct
+}
+
+// jsonPath drops from encoding/json's path to a field the names of
+// embedded Go structs, which the JSON does not show.
+func jsonPath(field string) string {
+	var keep []string
+	for _, part := range strings.Split(field, ".") {
+		if part != "" && !unicode.IsUpper(rune(part[0])) {
+			keep = append(keep, part)
+		}
+	}
+	return strings.Join(keep, ".")
 }
 
 // article puts "a" or "an" before what encoding/json found ("string",

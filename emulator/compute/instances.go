@@ -53,6 +53,9 @@ func (s *Service) RunInstances(ctx context.Context, req RunRequest) ([]Instance,
 	if req.Zone != "" && !validZone(req.Zone) {
 		return nil, errdefs.Invalid("unknown zone %q: use one of zone-a, zone-b, zone-c", req.Zone)
 	}
+	if req.Template == "" {
+		return nil, errdefs.Invalid("no template given: name the launch template to run instances from")
+	}
 	v, err := s.ResolveVersion(ctx, req.Template, req.Version)
 	if err != nil {
 		return nil, err

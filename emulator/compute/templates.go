@@ -115,6 +115,9 @@ func (s *Service) CreateVersion(ctx context.Context, name string, from string, d
 
 // SetDefaultVersion makes version the template's default.
 func (s *Service) SetDefaultVersion(ctx context.Context, name, version string) (Template, error) {
+	if version == "" {
+		return Template{}, errdefs.Invalid("no version given to make template %s's default: give a version number or $Latest", name)
+	}
 	v, err := s.ResolveVersion(ctx, name, version)
 	if err != nil {
 		return Template{}, err
