@@ -130,17 +130,35 @@ func noteCall(call *ast.CallExpr, r *route) {
 	case *ast.SelectorExpr:
 		name = f.Sel.Name
 	}
+	var param ast.Expr
 	switch {
 	case name == "decode":
 		r.readsBody = true
 	case slices.Contains(queryReaders, name) && len(call.Args) == 2:
-		if lit, ok := call.Args[1].(*ast.BasicLit); ok {
-			q, _ := strconv.Unquote(lit.Value)
-			if !slices.Contains(r.query, q) {
-				r.query = append(r.query, q)
-			}
+		param = call.Args[1]
+	case name == "Get" && len(call.Args) == 1 && isQueryCall(call.Fun):
+		param = call.Args[0] // r.URL.Query().Get("name")
+	}
+	if lit, ok := param.(*ast.BasicLit); ok {
+		q, _ := strconv.Unquote(lit.Value)
+		if !slices.Contains(r.query, q) {
+			r.query = append(r.query, q)
 		}
 	}
+}
+
+// isQueryCall tells whether fun is X.Query().Get.
+func isQueryCall(fun ast.Expr) bool {
+	sel, ok := fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	inner, ok := sel.X.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	q, ok := inner.Fun.(*ast.SelectorExpr)
+	return ok && q.Sel.Name == "Query"
 }
 
 // The route table read from the source is the one the server serves: every
