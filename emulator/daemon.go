@@ -21,6 +21,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/images"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/store"
 )
@@ -389,7 +390,7 @@ func Teardown(ctx context.Context, rt sandbox.Runtime, sandboxName string, purge
 		errs = append(errs, err)
 		for _, img := range imgs {
 			err := rt.RemoveImage(ctx, img.ID)
-			if errors.Is(err, sandbox.ErrInUse) {
+			if errors.Is(err, errdefs.ErrConflict) {
 				// A container cattle did not make runs from it: that
 				// container is the user's, and so the image stays.
 				slog.Warn("keeping an image a container outside the sandbox uses", "image", img.ID, "tags", img.Tags)

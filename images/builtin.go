@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sync"
 
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 )
 
@@ -81,7 +82,7 @@ func DemoImage(ctx context.Context, rt sandbox.Runtime, sandboxName, binaryPath 
 		return img, nil
 	case err == nil:
 		// Something else wears the tag: build over it.
-	case !errors.Is(err, sandbox.ErrNotFound):
+	case !errors.Is(err, errdefs.ErrNotFound):
 		return sandbox.Image{}, fmt.Errorf("demo image %s: %w", tag, err)
 	}
 

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/internal/testutil"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/sandbox/docker"
@@ -65,7 +66,7 @@ func (f *fakeImageRuntime) InspectImage(ctx context.Context, ref string) (sandbo
 	}
 	img, ok := f.images[ref]
 	if !ok {
-		return sandbox.Image{}, fmt.Errorf("inspect %s: %w", ref, sandbox.ErrNotFound)
+		return sandbox.Image{}, fmt.Errorf("inspect %s: %w", ref, errdefs.ErrNotFound)
 	}
 	return img, nil
 }
@@ -295,10 +296,10 @@ func TestDemoImageReportsBuildFailures(t *testing.T) {
 
 func TestDemoImageReportsInspectFailures(t *testing.T) {
 	rt := newFakeImageRuntime()
-	rt.inspectErr = fmt.Errorf("engine down: %w", sandbox.ErrUnavailable)
+	rt.inspectErr = fmt.Errorf("engine down: %w", errdefs.ErrUnavailable)
 	bin, _ := writeBinary(t, "bin")
 	_, err := DemoImage(context.Background(), rt, "sb", bin)
-	if !errors.Is(err, sandbox.ErrUnavailable) {
+	if !errors.Is(err, errdefs.ErrUnavailable) {
 		t.Errorf("err = %v, want it to wrap ErrUnavailable", err)
 	}
 	if rt.buildCount() != 0 {
@@ -378,7 +379,7 @@ func TestIntegrationDemoImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := rt.RemoveImage(context.Background(), img.ID); err != nil && !errors.Is(err, sandbox.ErrNotFound) {
+		if err := rt.RemoveImage(context.Background(), img.ID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			t.Errorf("removing the demo image: %v", err)
 		}
 	})

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/store"
 )
@@ -81,11 +81,11 @@ func (c *Catalog) Resolve(ctx context.Context, ref string) (string, error) {
 		return rec.Digest, nil
 	case err == nil:
 		return "", errdefs.Conflict("image %s is %s and cannot launch instances: bake a new one", ref, rec.State)
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, errdefs.ErrNotFound):
 		return "", err
 	}
 	img, err := c.rt.InspectImage(ctx, ref)
-	if errors.Is(err, sandbox.ErrNotFound) {
+	if errors.Is(err, errdefs.ErrNotFound) {
 		return "", errdefs.NotFound("image %q not found: use %s, an image the engine has (docker images), or bake one", ref, DemoImageName)
 	}
 	if err != nil {

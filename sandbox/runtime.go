@@ -7,7 +7,6 @@ package sandbox
 
 import (
 	"context"
-	"errors"
 	"io"
 	"time"
 )
@@ -29,16 +28,13 @@ const (
 	LabelImageSandbox = "dev.cattle.image-sandbox"
 )
 
-// ErrNotFound is returned (wrapped) when a container, image or network does
-// not exist. Test with errors.Is.
-var ErrNotFound = errors.New("not found")
-
-// ErrInUse is returned (wrapped) when an object cannot be removed because
-// something else uses it (an image with a container running from it).
-var ErrInUse = errors.New("in use")
-
-// ErrUnavailable is returned (wrapped) when the engine does not answer.
-var ErrUnavailable = errors.New("container engine unavailable")
+// Errors a Runtime returns wrap the classes of github.com/containerd/errdefs,
+// the ones every layer of cattle uses (test with errors.Is):
+//
+//   - errdefs.ErrNotFound: a container, image or network does not exist;
+//   - errdefs.ErrConflict: an object is in use and cannot be removed (an
+//     image with a container running from it), or a name is taken;
+//   - errdefs.ErrUnavailable: the engine does not answer.
 
 // ContainerSpec is what a container is created from.
 type ContainerSpec struct {
@@ -173,7 +169,7 @@ type Runtime interface {
 	Logs(ctx context.Context, id string, tail int) ([]byte, error)
 	Changes(ctx context.Context, id string) ([]Change, error)
 	// Stats samples a container's resource use; a container that is not
-	// running uses none. A missing one is ErrNotFound.
+	// running uses none. A missing one is errdefs.ErrNotFound.
 	Stats(ctx context.Context, id string) (ContainerStats, error)
 	Commit(ctx context.Context, id string, opts CommitOptions) (imageID string, err error)
 

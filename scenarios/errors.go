@@ -3,7 +3,7 @@ package scenarios
 import (
 	"fmt"
 
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 )
 
 // Position is a place in a scenario file.

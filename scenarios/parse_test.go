@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/scenarios"
 	_ "github.com/cattle-dev/cattle/scenarios/steps"
 )

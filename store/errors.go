@@ -3,13 +3,18 @@ package store
 import (
 	"errors"
 	"fmt"
+
+	cerrdefs "github.com/containerd/errdefs"
 )
 
+// A missing record wraps containerd's errdefs.ErrNotFound, the class every
+// layer of cattle uses; the store has no not-found error of its own.
+
 var (
-	// ErrNotFound is wrapped by Get when the record does not exist.
-	ErrNotFound = errors.New("not found")
-	// ErrConflict is wrapped by PutIf when the stored revision is not the expected one.
-	ErrConflict = errors.New("revision conflict")
+	// ErrConflict is wrapped by PutIf when the stored revision is not the
+	// expected one. It is of the errdefs.ErrConflict class, and distinct so
+	// that a writer can tell a lost race (retry) from a refused request.
+	ErrConflict = cerrdefs.ErrConflict.WithMessage("revision conflict")
 	// ErrLocked is wrapped by Open when another process (or another Open in
 	// this process) holds the state file.
 	ErrLocked = errors.New("state file is locked by another process")

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Get decodes record kind/id as a T. A missing record wraps ErrNotFound.
+// Get decodes record kind/id as a T. A missing record wraps errdefs.ErrNotFound.
 func Get[T any](tx *Tx, kind, id string) (T, error) {
 	var v T
 	_, err := tx.Get(kind, id, &v)

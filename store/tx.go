@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	cerrdefs "github.com/containerd/errdefs"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -76,7 +77,7 @@ func decode(raw []byte, kind, id string) (envelope, error) {
 }
 
 // Get decodes record kind/id into v (v may be nil to only learn the revision).
-// A missing record gives an error "<kind> <id> not found" wrapping ErrNotFound.
+// A missing record gives an error "<kind> <id> not found" wrapping errdefs.ErrNotFound.
 func (tx *Tx) Get(kind, id string, v any) (rev uint64, err error) {
 	if err := tx.check(""); err != nil {
 		return 0, err
@@ -90,7 +91,7 @@ func (tx *Tx) Get(kind, id string, v any) (rev uint64, err error) {
 		return 0, err
 	}
 	if !ok {
-		return 0, fmt.Errorf("%s %s %w", kind, id, ErrNotFound)
+		return 0, fmt.Errorf("%s %s %w", kind, id, cerrdefs.ErrNotFound)
 	}
 	if v != nil {
 		if err := json.Unmarshal(env.Data, v); err != nil {

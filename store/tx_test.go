@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	cerrdefs "github.com/containerd/errdefs"
 )
 
 func TestPutGetCountsRevisions(t *testing.T) {
@@ -46,7 +48,7 @@ func TestGetMissingSaysWhatIsMissing(t *testing.T) {
 	mustView(t, db, func(tx *Tx) error {
 		for _, kind := range []string{"group", "never-stored"} {
 			_, err := tx.Get(kind, "web", &group{})
-			if !errors.Is(err, ErrNotFound) {
+			if !errors.Is(err, cerrdefs.ErrNotFound) {
 				t.Errorf("Get %s web: err = %v, want ErrNotFound", kind, err)
 			}
 			if want := kind + " web not found"; err == nil || err.Error() != want {
@@ -138,7 +140,7 @@ func TestDelete(t *testing.T) {
 		return nil
 	})
 	mustView(t, db, func(tx *Tx) error {
-		if _, err := tx.Get("group", "web", nil); !errors.Is(err, ErrNotFound) {
+		if _, err := tx.Get("group", "web", nil); !errors.Is(err, cerrdefs.ErrNotFound) {
 			t.Errorf("Get after Delete: err = %v, want ErrNotFound", err)
 		}
 		return nil
@@ -215,7 +217,7 @@ func TestGenericHelpers(t *testing.T) {
 		if err != nil || g != (group{Name: "web", Desired: 3}) {
 			t.Errorf("Get[group] = %+v, %v", g, err)
 		}
-		if _, err := Get[group](tx, "group", "db"); !errors.Is(err, ErrNotFound) {
+		if _, err := Get[group](tx, "group", "db"); !errors.Is(err, cerrdefs.ErrNotFound) {
 			t.Errorf("Get[group] missing: err = %v, want ErrNotFound", err)
 		}
 		all, err := List[group](tx, "group")
@@ -290,7 +292,7 @@ func TestFailedUpdateLeavesNothing(t *testing.T) {
 		t.Fatalf("Update err = %v, want the fn's error", err)
 	}
 	mustView(t, db, func(tx *Tx) error {
-		if _, err := tx.Get("group", "web", nil); !errors.Is(err, ErrNotFound) {
+		if _, err := tx.Get("group", "web", nil); !errors.Is(err, cerrdefs.ErrNotFound) {
 			t.Errorf("record after failed Update: err = %v, want ErrNotFound", err)
 		}
 		return nil

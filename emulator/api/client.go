@@ -13,13 +13,16 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/containerd/errdefs/pkg/errhttp"
+
 	"github.com/cattle-dev/cattle/emulator/compute"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
 	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/store"
 )
 
-// Error is a failed API request, as the daemon reported it.
+// Error is a failed API request, as the daemon reported it: its message
+// is the daemon's, and it matches the errdefs class of its status (errors.Is
+// with errdefs.ErrNotFound and the rest).
 type Error struct {
 	Status  int
 	Code    string
@@ -28,20 +31,8 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
-// Is lets callers test an API error against the errdefs classes.
-func (e *Error) Is(target error) bool {
-	switch target {
-	case errdefs.ErrInvalid:
-		return e.Status == http.StatusBadRequest
-	case errdefs.ErrNotFound:
-		return e.Status == http.StatusNotFound
-	case errdefs.ErrConflict:
-		return e.Status == http.StatusConflict
-	case errdefs.ErrUnavailable:
-		return e.Status == http.StatusServiceUnavailable
-	}
-	return false
-}
+// Unwrap is the errdefs class the status stands for.
+func (e *Error) Unwrap() error { return errhttp.ToNative(e.Status) }
 
 // ErrDaemonNotRunning means nothing answers on the sandbox's socket.
 var ErrDaemonNotRunning = errors.New("daemon not running")

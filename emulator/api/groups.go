@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 )
 
 // groupRoutes serves auto scaling groups and instance refreshes.
@@ -57,7 +57,10 @@ func (s *server) getGroup(g *autoscaling.Service, w http.ResponseWriter, r *http
 // group is gone; ?force=true also cancels a refresh in progress.
 func (s *server) deleteGroup(g *autoscaling.Service, w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	err := g.DeleteGroup(r.Context(), name, r.URL.Query().Get("force") == "true")
+	force, err := queryBool(r, "force")
+	if err == nil {
+		err = g.DeleteGroup(r.Context(), name, force)
+	}
 	reply(w, map[string]string{"deleted": name}, err)
 }
 

@@ -2,19 +2,14 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/elb"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
 	"github.com/cattle-dev/cattle/images"
-	"github.com/cattle-dev/cattle/sandbox"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/store"
 )
 
@@ -143,8 +138,11 @@ func (s *server) getInstance(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) logs(w http.ResponseWriter, r *http.Request) {
-	tail, _ := strconv.Atoi(r.URL.Query().Get("tail"))
-	out, err := s.b.Compute.Logs(r.Context(), r.PathValue("id"), tail)
+	tail, err := queryCount(r, "tail")
+	var out []byte
+	if err == nil {
+		out, err = s.b.Compute.Logs(r.Context(), r.PathValue("id"), tail)
+	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -165,12 +163,15 @@ func (s *server) terminate(w http.ResponseWriter, r *http.Request) {
 // events returns events after a sequence number; with wait, it long-polls
 // until there is at least one or the wait ends.
 func (s *server) events(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	after, _ := strconv.ParseUint(q.Get("after"), 10, 64)
-	limit, _ := strconv.Atoi(q.Get("limit"))
+	after, err := querySeq(r, "after")
+	limit, lerr := queryCount(r, "limit")
+	wait, werr := queryDuration(r, "wait")
+	if err = errors.Join(err, lerr, werr); err != nil {
+		writeError(w, err)
+		return
+	}
 	var out []store.Event
-	var err error
-	if wait, _ := time.ParseDuration(q.Get("wait")); wait > 0 {
+	if wait > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), wait)
 		out, err = s.b.DB.WaitEvents(ctx, after, limit)
 		cancel()
@@ -181,51 +182,6 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		out, err = s.b.DB.Events(after, limit)
 	}
 	reply(w, nonNil(out), err)
-}
-
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		writeError(w, errdefs.Invalid("bad request body: %v", err))
-		return false
-	}
-	return true
-}
-
-func reply(w http.ResponseWriter, v any, err error) {
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeError(w http.ResponseWriter, err error) {
-	code, status := classify(err)
-	if status == http.StatusInternalServerError {
-		slog.Error("request failed", "err", err)
-	}
-	var body ErrorBody
-	body.Error.Code, body.Error.Message = code, err.Error()
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
-}
-
-func classify(err error) (string, int) {
-	switch {
-	case errors.Is(err, errdefs.ErrInvalid):
-		return "InvalidParameter", http.StatusBadRequest
-	case errors.Is(err, errdefs.ErrNotFound), errors.Is(err, store.ErrNotFound):
-		return "NotFound", http.StatusNotFound
-	case errors.Is(err, errdefs.ErrConflict), errors.Is(err, store.ErrConflict):
-		return "Conflict", http.StatusConflict
-	case errors.Is(err, sandbox.ErrUnavailable), errors.Is(err, errdefs.ErrUnavailable):
-		return "EngineUnavailable", http.StatusServiceUnavailable
-	}
-	return "InternalError", http.StatusInternalServerError
 }
 
 func nonNil[T any](s []T) []T {

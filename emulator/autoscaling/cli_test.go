@@ -17,8 +17,8 @@ import (
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
 	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
 	"github.com/cattle-dev/cattle/store"
 )

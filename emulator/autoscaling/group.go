@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/store"
 )
 
@@ -195,7 +195,7 @@ func groupNotFound(name string) error {
 func getGroup(tx *store.Tx, name string) (Group, uint64, error) {
 	var g Group
 	rev, err := tx.Get(kindGroup, name, &g)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, errdefs.ErrNotFound) {
 		return g, 0, groupNotFound(name)
 	}
 	return g, rev, err

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
 	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
 	"github.com/cattle-dev/cattle/store"

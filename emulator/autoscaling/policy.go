@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/store"
 )
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 )
 
 func (h *harness) putPolicy(spec PolicySpec) GroupDetail {

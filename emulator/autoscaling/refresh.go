@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/store"
 )
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 )
 
 // assertRolledBack checks that the group is back at n instances of

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 )
 
 // MaxGroupSize bounds a group's max capacity: a laptop's worth.

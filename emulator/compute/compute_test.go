@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cattle-dev/cattle/emulator/errdefs"
 	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
 	"github.com/cattle-dev/cattle/store"
@@ -155,7 +155,7 @@ func TestTerminateIsAllOrNothingAndIdempotent(t *testing.T) {
 			t.Fatalf("terminate: %+v, %v", out, err)
 		}
 	}
-	if _, err := rt.Inspect(ctx, insts[0].ContainerID); !errors.Is(err, sandbox.ErrNotFound) {
+	if _, err := rt.Inspect(ctx, insts[0].ContainerID); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Fatalf("the terminated instance's container is still there: %v", err)
 	}
 	if _, err := s.Terminate(ctx, []string{"web-1"}, ""); !errors.Is(err, errdefs.ErrInvalid) {
@@ -193,7 +193,7 @@ func TestReconcileFollowsTheEngine(t *testing.T) {
 	if err := s.Reconcile(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rt.Inspect(ctx, orphan); !errors.Is(err, sandbox.ErrNotFound) {
+	if _, err := rt.Inspect(ctx, orphan); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Fatalf("adopting should remove the container no instance owns: %v", err)
 	}
 	if all, _ := s.Instances(ctx); len(all) != 3 {

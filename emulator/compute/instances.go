@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/store"
 )
@@ -52,6 +52,9 @@ func (s *Service) RunInstances(ctx context.Context, req RunRequest) ([]Instance,
 	}
 	if req.Zone != "" && !validZone(req.Zone) {
 		return nil, errdefs.Invalid("unknown zone %q: use one of zone-a, zone-b, zone-c", req.Zone)
+	}
+	if req.Template == "" {
+		return nil, errdefs.Invalid("no template given: name the launch template to run instances from")
 	}
 	v, err := s.ResolveVersion(ctx, req.Template, req.Version)
 	if err != nil {
@@ -314,7 +317,7 @@ func (s *Service) Instance(ctx context.Context, id string) (Instance, error) {
 	var out Instance
 	err := s.db.View(func(tx *store.Tx) (err error) {
 		out, err = store.Get[Instance](tx, kindInstance, id)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, errdefs.ErrNotFound) {
 			return errdefs.NotFound("instance %s does not exist: list instances with 'cattle instances ls'", id)
 		}
 		return err
@@ -370,7 +373,7 @@ func (s *Service) terminate(ctx context.Context, inst Instance, reason string) (
 	// terminated instance helps nobody.
 	ctx = context.WithoutCancel(ctx)
 	if inst.ContainerID != "" {
-		if err := s.rt.Stop(ctx, inst.ContainerID, s.profile.StopTimeout); err != nil && !errors.Is(err, sandbox.ErrNotFound) {
+		if err := s.rt.Stop(ctx, inst.ContainerID, s.profile.StopTimeout); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return inst, fmt.Errorf("stopping %s: %w", inst.ID, err)
 		}
 		if err := s.rt.Remove(ctx, inst.ContainerID, true); err != nil {
@@ -389,5 +392,9 @@ func (s *Service) Logs(ctx context.Context, id string, tail int) ([]byte, error)
 	if inst.ContainerID == "" || !inst.Live() {
 		return nil, errdefs.Conflict("instance %s is %s: its container is gone, and its logs with it", id, inst.State)
 	}
-	return s.rt.Logs(ctx, inst.ContainerID, tail)
+	out, err := s.rt.Logs(ctx, inst.ContainerID, tail)
+	if errors.Is(err, errdefs.ErrNotFound) {
+		return nil, errdefs.NotFound("instance %s has no container any more (removed outside cattle): its logs are gone with it", id)
+	}
+	return out, err
 }

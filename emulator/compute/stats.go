@@ -3,7 +3,7 @@ package compute
 import (
 	"context"
 
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 )
 
 // CPUUtilization is an instance's CPU use now, as EC2's CPUUtilization

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/store"
 )
 
@@ -115,6 +115,9 @@ func (s *Service) CreateVersion(ctx context.Context, name string, from string, d
 
 // SetDefaultVersion makes version the template's default.
 func (s *Service) SetDefaultVersion(ctx context.Context, name, version string) (Template, error) {
+	if version == "" {
+		return Template{}, errdefs.Invalid("no version given to make template %s's default: give a version number or $Latest", name)
+	}
 	v, err := s.ResolveVersion(ctx, name, version)
 	if err != nil {
 		return Template{}, err
@@ -173,7 +176,7 @@ func (s *Service) Template(ctx context.Context, name string) (Template, []Templa
 func (s *Service) DeleteTemplate(ctx context.Context, name string) error {
 	return s.db.Update(func(tx *store.Tx) error {
 		t, err := store.Get[Template](tx, kindTemplate, name)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, errdefs.ErrNotFound) {
 			return errdefs.NotFound("template %q does not exist: list templates with 'cattle templates ls'", name)
 		}
 		if err != nil {

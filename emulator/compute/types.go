@@ -4,7 +4,7 @@
 package compute
 
 import (
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"sort"
 	"strings"
 	"time"

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
 	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/lb"
 	"github.com/cattle-dev/cattle/store"
 )
@@ -164,6 +164,9 @@ func (s *Service) withDefaults(req CreateRequest) (LoadBalancer, error) {
 	if hc.UnhealthyThreshold == 0 {
 		hc.UnhealthyThreshold = s.profile.UnhealthyThreshold
 	}
+	if err := checkRanges(hc, req.SlowStart); err != nil {
+		return LoadBalancer{}, err
+	}
 	delay := Duration(s.profile.DeregistrationDelay)
 	if req.DeregistrationDelay != nil {
 		delay = *req.DeregistrationDelay
@@ -182,6 +185,25 @@ func (s *Service) withDefaults(req CreateRequest) (LoadBalancer, error) {
 		return LoadBalancer{}, errdefs.Invalid("%v", err)
 	}
 	return rec, nil
+}
+
+// checkRanges refuses health check settings and a slow start above what
+// AWS allows (interval 300s, timeout 120s, thresholds 10, slow start 900s).
+// The lower bounds are the data plane's: the fast profile checks faster
+// than AWS does.
+func checkRanges(hc HealthCheck, slowStart Duration) error {
+	switch {
+	case time.Duration(hc.Interval) > 300*time.Second:
+		return errdefs.Invalid("health check interval %s is out of range: use at most 300s", time.Duration(hc.Interval))
+	case time.Duration(hc.Timeout) > 120*time.Second:
+		return errdefs.Invalid("health check timeout %s is out of range: use at most 120s", time.Duration(hc.Timeout))
+	case hc.HealthyThreshold > 10 || hc.UnhealthyThreshold > 10:
+		return errdefs.Invalid("health check thresholds (healthy %d, unhealthy %d) are out of range: use at most 10",
+			hc.HealthyThreshold, hc.UnhealthyThreshold)
+	case slowStart < 0 || time.Duration(slowStart) > 900*time.Second:
+		return errdefs.Invalid("slow start %s is out of range: use 0s-900s", time.Duration(slowStart))
+	}
+	return nil
 }
 
 // Create makes a load balancer and starts its listener.
@@ -293,7 +315,7 @@ func (s *Service) Get(ctx context.Context, name string) (LoadBalancer, error) {
 		rec, err = store.Get[LoadBalancer](tx, kindLoadBalancer, name)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, errdefs.ErrNotFound) {
 		return rec, errdefs.NotFound("load balancer %q does not exist: create it with 'cattle lb create %s'", name, name)
 	}
 	return rec, err

@@ -3,8 +3,13 @@ package timing
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 )
+
+// maxSeconds is the longest duration a number of seconds may give: beyond
+// it the conversion to nanoseconds would overflow.
+const maxSeconds = float64(math.MaxInt64 / int64(time.Second))
 
 // Duration is a time.Duration that reads and writes JSON as text ("2s",
 // "1m30s"), so that `-o json` and request bodies read plainly. A bare
@@ -36,6 +41,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	var secs float64
 	if err := json.Unmarshal(b, &secs); err != nil {
 		return fmt.Errorf("duration %s: use text like \"30s\" or a number of seconds", b)
+	}
+	if math.Abs(secs) > maxSeconds {
+		return fmt.Errorf("duration %s: too long, use at most %d seconds", b, int64(maxSeconds))
 	}
 	*d = Duration(secs * float64(time.Second))
 	return nil

@@ -37,7 +37,7 @@ func (r *Runtime) Create(ctx context.Context, spec sandbox.ContainerSpec) (strin
 		if !exists {
 			return "", &engineError{
 				msg:  fmt.Sprintf("create container from image %s: network %s does not exist: create it first (EnsureNetwork)", spec.Image, spec.Network),
-				kind: sandbox.ErrNotFound,
+				kind: cerrdefs.ErrNotFound,
 			}
 		}
 	}
@@ -140,7 +140,7 @@ func (r *Runtime) Remove(ctx context.Context, id string, force bool) error {
 	return err
 }
 
-// Inspect reports one container; a missing one is sandbox.ErrNotFound.
+// Inspect reports one container; a missing one is errdefs.ErrNotFound.
 func (r *Runtime) Inspect(ctx context.Context, id string) (sandbox.Container, error) {
 	res, err := r.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
-
-	"github.com/cattle-dev/cattle/sandbox"
 )
 
 // engineError is an engine failure classified for callers: errors.Is finds
@@ -15,7 +13,7 @@ import (
 // stays one readable line.
 type engineError struct {
 	msg   string
-	kind  error // sandbox.ErrNotFound, sandbox.ErrUnavailable or nil
+	kind  error // errdefs.ErrNotFound, ErrConflict, ErrUnavailable or nil
 	cause error
 }
 
@@ -35,13 +33,13 @@ func (e *engineError) Unwrap() []error {
 func unavailable(host string, cause error) error {
 	return &engineError{
 		msg:   fmt.Sprintf("cannot reach the Docker engine at %s: start Docker or set DOCKER_HOST", host),
-		kind:  sandbox.ErrUnavailable,
+		kind:  cerrdefs.ErrUnavailable,
 		cause: cause,
 	}
 }
 
 // wrap classifies a client error: an engine that does not answer becomes
-// sandbox.ErrUnavailable, a missing object sandbox.ErrNotFound; the message
+// errdefs.ErrUnavailable, a missing object errdefs.ErrNotFound; the message
 // names what was being done (op), e.g. `inspect container abc`.
 func (r *Runtime) wrap(op string, err error) error {
 	if err == nil {
@@ -55,12 +53,12 @@ func (r *Runtime) wrap(op string, err error) error {
 	case client.IsErrConnectionFailed(err):
 		return unavailable(r.host(), err)
 	case cerrdefs.IsNotFound(err):
-		return &engineError{msg: fmt.Sprintf("%s: %v", op, err), kind: sandbox.ErrNotFound, cause: err}
+		return &engineError{msg: fmt.Sprintf("%s: %v", op, err), kind: cerrdefs.ErrNotFound, cause: err}
 	case cerrdefs.IsConflict(err):
-		return &engineError{msg: fmt.Sprintf("%s: %v", op, err), kind: sandbox.ErrInUse, cause: err}
+		return &engineError{msg: fmt.Sprintf("%s: %v", op, err), kind: cerrdefs.ErrConflict, cause: err}
 	default:
 		return fmt.Errorf("%s: %w", op, err)
 	}
 }
 
-func isNotFound(err error) bool { return errors.Is(err, sandbox.ErrNotFound) }
+func isNotFound(err error) bool { return errors.Is(err, cerrdefs.ErrNotFound) }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
+
 	"github.com/cattle-dev/cattle/internal/testutil"
 	"github.com/cattle-dev/cattle/sandbox"
 )
@@ -78,7 +80,7 @@ func (f *fixture) removeEverything(t *testing.T) {
 	}
 	for _, img := range imgs {
 		// An image removed with its child is already gone.
-		if err := f.rt.RemoveImage(ctx, img.ID); err != nil && !errors.Is(err, sandbox.ErrNotFound) {
+		if err := f.rt.RemoveImage(ctx, img.ID); err != nil && !errors.Is(err, cerrdefs.ErrNotFound) {
 			t.Errorf("cleanup: %v", err)
 		}
 	}

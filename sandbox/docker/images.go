@@ -117,7 +117,7 @@ func buildFailure(msg string, tail []string) error {
 }
 
 // InspectImage reports one image by id or reference; a missing one is
-// sandbox.ErrNotFound.
+// errdefs.ErrNotFound.
 func (r *Runtime) InspectImage(ctx context.Context, ref string) (sandbox.Image, error) {
 	res, err := r.cli.ImageInspect(ctx, ref)
 	if err != nil {
@@ -141,7 +141,7 @@ func (r *Runtime) ListImages(ctx context.Context, labels map[string]string) ([]s
 
 // RemoveImage removes an image by id or reference: the reference is
 // resolved to its image, which loses every tag and is deleted with the
-// untagged parents only it used. A missing image is sandbox.ErrNotFound.
+// untagged parents only it used. A missing image is errdefs.ErrNotFound.
 func (r *Runtime) RemoveImage(ctx context.Context, ref string) error {
 	img, err := r.InspectImage(ctx, ref)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
 	"github.com/cattle-dev/cattle/sandbox"
@@ -71,7 +72,7 @@ func New(opts ...Option) (*Runtime, error) {
 		}
 		return nil, &engineError{
 			msg:   fmt.Sprintf("cannot use Docker engine address %s: %v; set DOCKER_HOST to an address like unix:///var/run/docker.sock", host, err),
-			kind:  sandbox.ErrUnavailable,
+			kind:  cerrdefs.ErrUnavailable,
 			cause: err,
 		}
 	}
@@ -98,7 +99,7 @@ func (r *Runtime) Info(ctx context.Context) (sandbox.Info, error) {
 }
 
 // ping checks that the engine answers. No answer (or none in time) is
-// sandbox.ErrUnavailable naming the address; so is an answer that is not a
+// errdefs.ErrUnavailable naming the address; so is an answer that is not a
 // usable Docker engine, since no command can go on either way.
 func (r *Runtime) ping(ctx context.Context) error {
 	_, err := r.cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
@@ -112,7 +113,7 @@ func (r *Runtime) ping(ctx context.Context) error {
 	default:
 		return &engineError{
 			msg:   fmt.Sprintf("the Docker engine at %s does not work: %v: check DOCKER_HOST and the engine's logs", r.host(), err),
-			kind:  sandbox.ErrUnavailable,
+			kind:  cerrdefs.ErrUnavailable,
 			cause: err,
 		}
 	}

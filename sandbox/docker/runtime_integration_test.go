@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
@@ -59,8 +60,8 @@ func TestIntegrationContainerLifecycle(t *testing.T) {
 	t.Run("the engine holds it confined as asked", func(t *testing.T) { checkConfined(t, f, id, netName) })
 	t.Run("a network that does not exist is refused at create", func(t *testing.T) {
 		_, err := f.rt.Create(f.ctx, sandbox.ContainerSpec{Image: imageID, Labels: f.labels, Network: netName + "-missing"})
-		if !errors.Is(err, sandbox.ErrNotFound) || !strings.Contains(err.Error(), netName+"-missing") {
-			t.Fatalf("Create: %v, want sandbox.ErrNotFound naming the network", err)
+		if !errors.Is(err, cerrdefs.ErrNotFound) || !strings.Contains(err.Error(), netName+"-missing") {
+			t.Fatalf("Create: %v, want cerrdefs.ErrNotFound naming the network", err)
 		}
 	})
 	t.Run("List by label finds exactly it", func(t *testing.T) { checkListFinds(t, f, id, c) })
@@ -175,16 +176,16 @@ func checkRemoveTwice(t *testing.T, f *fixture, id string) {
 		t.Fatalf("removing a removed container: %v, want no error", err)
 	}
 	_, err := f.rt.Inspect(f.ctx, id)
-	if !errors.Is(err, sandbox.ErrNotFound) {
-		t.Fatalf("Inspect after Remove: %v, want sandbox.ErrNotFound", err)
+	if !errors.Is(err, cerrdefs.ErrNotFound) {
+		t.Fatalf("Inspect after Remove: %v, want cerrdefs.ErrNotFound", err)
 	}
 	for name, call := range map[string]func() error{
 		"Start": func() error { return f.rt.Start(f.ctx, id) },
 		"Kill":  func() error { return f.rt.Kill(f.ctx, id, "") },
 		"Logs":  func() error { _, err := f.rt.Logs(f.ctx, id, 0); return err },
 	} {
-		if err := call(); !errors.Is(err, sandbox.ErrNotFound) {
-			t.Errorf("%s on a removed container: %v, want sandbox.ErrNotFound", name, err)
+		if err := call(); !errors.Is(err, cerrdefs.ErrNotFound) {
+			t.Errorf("%s on a removed container: %v, want cerrdefs.ErrNotFound", name, err)
 		}
 	}
 	got, err := f.rt.List(f.ctx, f.labels)
@@ -291,8 +292,8 @@ func TestIntegrationExecLogsChangesCommit(t *testing.T) {
 
 	t.Run("exec in a missing container is not found", func(t *testing.T) {
 		_, err := f.rt.Exec(f.ctx, "cattle-no-such-container-"+f.name, []string{"/bin/busybox", "true"})
-		if !errors.Is(err, sandbox.ErrNotFound) {
-			t.Fatalf("Exec: %v, want sandbox.ErrNotFound", err)
+		if !errors.Is(err, cerrdefs.ErrNotFound) {
+			t.Fatalf("Exec: %v, want cerrdefs.ErrNotFound", err)
 		}
 	})
 
@@ -350,8 +351,8 @@ func checkCommit(t *testing.T, f *fixture, id string) {
 	if err := f.rt.RemoveImage(f.ctx, ref); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.rt.InspectImage(f.ctx, baked); !errors.Is(err, sandbox.ErrNotFound) {
-		t.Fatalf("InspectImage after RemoveImage: %v, want sandbox.ErrNotFound", err)
+	if _, err := f.rt.InspectImage(f.ctx, baked); !errors.Is(err, cerrdefs.ErrNotFound) {
+		t.Fatalf("InspectImage after RemoveImage: %v, want cerrdefs.ErrNotFound", err)
 	}
 }
 
@@ -425,7 +426,7 @@ func TestIntegrationBuildImage(t *testing.T) {
 				t.Errorf("building %q: err = %v, want it to mention %q", text, err, want)
 			}
 		}
-		if _, err := f.rt.InspectImage(f.ctx, ref+"-broken"); !errors.Is(err, sandbox.ErrNotFound) {
+		if _, err := f.rt.InspectImage(f.ctx, ref+"-broken"); !errors.Is(err, cerrdefs.ErrNotFound) {
 			t.Fatalf("a failed build left a tag behind: %v", err)
 		}
 	})
@@ -437,11 +438,11 @@ func TestIntegrationBuildImage(t *testing.T) {
 		if err := f.rt.RemoveImage(f.ctx, ref); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.rt.InspectImage(f.ctx, ref); !errors.Is(err, sandbox.ErrNotFound) {
-			t.Fatalf("InspectImage after RemoveImage: %v, want sandbox.ErrNotFound", err)
+		if _, err := f.rt.InspectImage(f.ctx, ref); !errors.Is(err, cerrdefs.ErrNotFound) {
+			t.Fatalf("InspectImage after RemoveImage: %v, want cerrdefs.ErrNotFound", err)
 		}
-		if err := f.rt.RemoveImage(f.ctx, ref); !errors.Is(err, sandbox.ErrNotFound) {
-			t.Fatalf("RemoveImage of a removed image: %v, want sandbox.ErrNotFound", err)
+		if err := f.rt.RemoveImage(f.ctx, ref); !errors.Is(err, cerrdefs.ErrNotFound) {
+			t.Fatalf("RemoveImage of a removed image: %v, want cerrdefs.ErrNotFound", err)
 		}
 	})
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
+
 	"github.com/cattle-dev/cattle/sandbox"
 )
 
@@ -39,7 +41,7 @@ func TestIntegrationStats(t *testing.T) {
 	if err := f.rt.Remove(f.ctx, id, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.rt.Stats(f.ctx, id); !errors.Is(err, sandbox.ErrNotFound) {
+	if _, err := f.rt.Stats(f.ctx, id); !errors.Is(err, cerrdefs.ErrNotFound) {
 		t.Errorf("removed: %v, want ErrNotFound", err)
 	}
 }

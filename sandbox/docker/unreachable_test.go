@@ -6,10 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	cerrdefs "github.com/containerd/errdefs"
+
 	"github.com/cattle-dev/cattle/sandbox"
 )
 
-// An engine that does not answer is reported as sandbox.ErrUnavailable with
+// An engine that does not answer is reported as errdefs.ErrUnavailable with
 // the address and the fix, by every call. No engine is needed for this.
 func TestUnreachableEngineIsUnavailable(t *testing.T) {
 	const addr = "unix:///nonexistent.sock"
@@ -21,29 +23,29 @@ func TestUnreachableEngineIsUnavailable(t *testing.T) {
 	ctx := context.Background()
 
 	_, err = r.Info(ctx)
-	if !errors.Is(err, sandbox.ErrUnavailable) {
-		t.Fatalf("Info: err = %v, want sandbox.ErrUnavailable", err)
+	if !errors.Is(err, cerrdefs.ErrUnavailable) {
+		t.Fatalf("Info: err = %v, want cerrdefs.ErrUnavailable", err)
 	}
 	if msg := err.Error(); !strings.Contains(msg, addr) || !strings.Contains(msg, "DOCKER_HOST") {
 		t.Fatalf("Info: message %q should name %s and the fix", msg, addr)
 	}
 
 	_, err = r.Inspect(ctx, "abc")
-	if !errors.Is(err, sandbox.ErrUnavailable) || errors.Is(err, sandbox.ErrNotFound) {
-		t.Fatalf("Inspect: err = %v, want sandbox.ErrUnavailable only", err)
+	if !errors.Is(err, cerrdefs.ErrUnavailable) || errors.Is(err, cerrdefs.ErrNotFound) {
+		t.Fatalf("Inspect: err = %v, want cerrdefs.ErrUnavailable only", err)
 	}
-	if _, err := r.Events(ctx, map[string]string{sandbox.LabelSandbox: "x"}); !errors.Is(err, sandbox.ErrUnavailable) {
-		t.Fatalf("Events: err = %v, want sandbox.ErrUnavailable", err)
+	if _, err := r.Events(ctx, map[string]string{sandbox.LabelSandbox: "x"}); !errors.Is(err, cerrdefs.ErrUnavailable) {
+		t.Fatalf("Events: err = %v, want cerrdefs.ErrUnavailable", err)
 	}
-	if err := r.Remove(ctx, "abc", true); !errors.Is(err, sandbox.ErrUnavailable) {
-		t.Fatalf("Remove: err = %v, want sandbox.ErrUnavailable (not silently ignored)", err)
+	if err := r.Remove(ctx, "abc", true); !errors.Is(err, cerrdefs.ErrUnavailable) {
+		t.Fatalf("Remove: err = %v, want cerrdefs.ErrUnavailable (not silently ignored)", err)
 	}
 }
 
 func TestInvalidHostIsUnavailable(t *testing.T) {
 	_, err := New(WithHost("not a host://"))
-	if !errors.Is(err, sandbox.ErrUnavailable) || !strings.Contains(err.Error(), "DOCKER_HOST") {
-		t.Fatalf("err = %v, want sandbox.ErrUnavailable naming DOCKER_HOST", err)
+	if !errors.Is(err, cerrdefs.ErrUnavailable) || !strings.Contains(err.Error(), "DOCKER_HOST") {
+		t.Fatalf("err = %v, want cerrdefs.ErrUnavailable naming DOCKER_HOST", err)
 	}
 }
 
@@ -56,7 +58,7 @@ func TestDockerHostFromTheEnvironmentIsHonoured(t *testing.T) {
 	}
 	t.Cleanup(func() { r.Close() })
 	_, err = r.Info(context.Background())
-	if !errors.Is(err, sandbox.ErrUnavailable) || !strings.Contains(err.Error(), addr) {
-		t.Fatalf("Info: err = %v, want sandbox.ErrUnavailable naming %s", err, addr)
+	if !errors.Is(err, cerrdefs.ErrUnavailable) || !strings.Contains(err.Error(), addr) {
+		t.Fatalf("Info: err = %v, want cerrdefs.ErrUnavailable naming %s", err, addr)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
+
 	"github.com/cattle-dev/cattle/sandbox"
 )
 
@@ -164,11 +166,11 @@ func (f *Fake) Create(ctx context.Context, spec sandbox.ContainerSpec) (string, 
 	}
 	img, ok := f.images[spec.Image]
 	if !ok {
-		return "", fmt.Errorf("image %s: %w", spec.Image, sandbox.ErrNotFound)
+		return "", fmt.Errorf("image %s: %w", spec.Image, cerrdefs.ErrNotFound)
 	}
 	for _, c := range f.containers {
 		if spec.Name != "" && c.Name == spec.Name {
-			return "", fmt.Errorf("container name %s is in use", spec.Name)
+			return "", cerrdefs.ErrConflict.WithMessage("container name " + spec.Name + " is in use")
 		}
 	}
 	labels := map[string]string{}
@@ -188,7 +190,7 @@ func (f *Fake) Create(ctx context.Context, spec sandbox.ContainerSpec) (string, 
 func (f *Fake) get(id string) (*sandbox.Container, error) {
 	c, ok := f.containers[id]
 	if !ok {
-		return nil, fmt.Errorf("container %s: %w", id, sandbox.ErrNotFound)
+		return nil, fmt.Errorf("container %s: %w", id, cerrdefs.ErrNotFound)
 	}
 	return c, nil
 }
@@ -241,7 +243,7 @@ func (f *Fake) Remove(ctx context.Context, id string, force bool) error {
 	c, ok := f.containers[id]
 	if ok && c.State == sandbox.StateRunning && !force {
 		f.mu.Unlock()
-		return fmt.Errorf("container %s is running: stop it first", id)
+		return cerrdefs.ErrConflict.WithMessage("container " + id + " is running: stop it first")
 	}
 	f.mu.Unlock()
 	if ok {
@@ -326,7 +328,7 @@ func (f *Fake) InspectImage(ctx context.Context, ref string) (sandbox.Image, err
 	defer f.mu.Unlock()
 	img, ok := f.images[ref]
 	if !ok {
-		return sandbox.Image{}, fmt.Errorf("image %s: %w", ref, sandbox.ErrNotFound)
+		return sandbox.Image{}, fmt.Errorf("image %s: %w", ref, cerrdefs.ErrNotFound)
 	}
 	return img, nil
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/cattle-dev/cattle/emulator"
 	"github.com/cattle-dev/cattle/emulator/api"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 )
 
 // envError is a problem with the environment (no engine, a sandbox that

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/cattle-dev/cattle/emulator/errdefs"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/scenarios"
 )
 

@@ -16,8 +16,7 @@ import (
 
 	"github.com/cattle-dev/cattle/emulator"
 	"github.com/cattle-dev/cattle/emulator/api"
-	"github.com/cattle-dev/cattle/emulator/errdefs"
-	"github.com/cattle-dev/cattle/sandbox"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 )
 
 // Streams are the standard streams a command reads and writes.
@@ -90,7 +89,6 @@ func exitCode(err error) int {
 	var ue usageError
 	switch {
 	case errors.As(err, &ue),
-		errors.Is(err, sandbox.ErrUnavailable),
 		errors.Is(err, errdefs.ErrUnavailable),
 		errors.Is(err, errdefs.ErrInvalid):
 		return ExitUsage
