@@ -36,45 +36,16 @@ func TestIntegrationTargetTrackingScalesOutAndIn(t *testing.T) {
 	s := emulatortest.Start(t)
 	ctx := context.Background()
 	c := s.Client
-	lbRec, err := c.CreateLoadBalancer(ctx, elb.CreateRequest{Name: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CreateTemplate(ctx, api.CreateTemplateRequest{Name: "web", TemplateData: compute.TemplateData{
-		Image: "builtin/demo", Port: 8080, Health: compute.HealthCheck{Path: "/healthz"}}}); err != nil {
-		t.Fatal(err)
-	}
-	one := 1
-	if _, err := c.CreateGroup(ctx, autoscaling.GroupSpec{Name: "web", Template: "web", Min: 1, Max: 3, Desired: &one,
-		LoadBalancer: "web", HealthCheckType: autoscaling.HealthCheckELB}); err != nil {
-		t.Fatal(err)
-	}
-	group := func() autoscaling.GroupDetail {
-		g, err := c.Group(ctx, "web")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return g
-	}
-	dump := func() string {
-		var b strings.Builder
-		g := group()
-		fmt.Fprintf(&b, "group: desired %d, %d instances, %d healthy, metric %+v\n", g.Desired, len(g.Instances), g.Healthy, g.Metric)
-		evs, _ := c.Events(ctx, 0, 0)
-		for _, e := range evs {
-			if strings.HasPrefix(e.Kind, "group.") {
-				fmt.Fprintf(&b, "  %s %-14s %s\n", e.Time.Local().Format("15:04:05.000"), e.Kind, e.Message)
-			}
-		}
-		return b.String()
-	}
+	addr := trackedGroup(t, ctx, c)
+	group := func() autoscaling.GroupDetail { return groupWeb(t, ctx, c) }
+	dump := func() string { return scalingDump(t, ctx, c) }
 	untilDeadline(t, "1 healthy", func() bool { g := group(); return g.Healthy == 1 && len(g.Instances) == 1 }, dump)
 
 	// 5 a second is 300 a minute on one target: ceil(1 * 300 / 120) = 3.
 	// Bounded: 5 minutes' worth at most, the wait below ends with it. The
 	// load starts first, so that every sample the policy takes has it.
 	start := time.Now()
-	traffic, err := loadgen.Start(ctx, loadgen.Config{Name: "policy", URL: "http://" + lbRec.Address + "/", Freq: 5, Per: time.Second, Requests: 1500})
+	traffic, err := loadgen.Start(ctx, loadgen.Config{Name: "policy", URL: "http://" + addr + "/", Freq: 5, Per: time.Second, Requests: 1500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +73,65 @@ func TestIntegrationTargetTrackingScalesOutAndIn(t *testing.T) {
 	untilDeadline(t, "scaled in with no load", func() bool { g := group(); return g.Desired == 1 && len(g.Instances) == 1 }, dump)
 	t.Logf("scaled in to 1 %s after the load stopped (%d requests sent)", time.Since(stopped).Round(100*time.Millisecond), len(traffic.Records()))
 
-	var out, in string
+	out, in := scalingEvents(t, ctx, c)
+	t.Logf("%s\n%s", out, in)
+	if !strings.Contains(out, "scaling out from 1 to ") || !strings.Contains(out, "requests per target per minute, target 120") {
+		t.Errorf("scale-out event: %q", out)
+	}
+	if !strings.Contains(in, "scaling in from 3 to 1 (min 1): 0 requests per target per minute, target 120") {
+		t.Errorf("scale-in event: %q", in)
+	}
+}
+
+// trackedGroup makes group web of 1 to 3 instances of the demo behind
+// load balancer web, with ELB health checks, and returns the load
+// balancer's address.
+func trackedGroup(t *testing.T, ctx context.Context, c *api.Client) string {
+	t.Helper()
+	lbRec, err := c.CreateLoadBalancer(ctx, elb.CreateRequest{Name: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTemplate(ctx, api.CreateTemplateRequest{Name: "web", TemplateData: compute.TemplateData{
+		Image: "builtin/demo", Port: 8080, Health: compute.HealthCheck{Path: "/healthz"}}}); err != nil {
+		t.Fatal(err)
+	}
+	one := 1
+	if _, err := c.CreateGroup(ctx, autoscaling.GroupSpec{Name: "web", Template: "web", Min: 1, Max: 3, Desired: &one,
+		LoadBalancer: "web", HealthCheckType: autoscaling.HealthCheckELB}); err != nil {
+		t.Fatal(err)
+	}
+	return lbRec.Address
+}
+
+func groupWeb(t *testing.T, ctx context.Context, c *api.Client) autoscaling.GroupDetail {
+	t.Helper()
+	g, err := c.Group(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// scalingDump tells group web's capacity and its events, for a failure.
+func scalingDump(t *testing.T, ctx context.Context, c *api.Client) string {
+	t.Helper()
+	var b strings.Builder
+	g := groupWeb(t, ctx, c)
+	fmt.Fprintf(&b, "group: desired %d, %d instances, %d healthy, metric %+v\n", g.Desired, len(g.Instances), g.Healthy, g.Metric)
+	evs, _ := c.Events(ctx, 0, 0)
+	for _, e := range evs {
+		if strings.HasPrefix(e.Kind, "group.") {
+			fmt.Fprintf(&b, "  %s %-14s %s\n", e.Time.Local().Format("15:04:05.000"), e.Kind, e.Message)
+		}
+	}
+	return b.String()
+}
+
+// scalingEvents are the messages of the policy's first scale-out and last
+// scale-in.
+func scalingEvents(t *testing.T, ctx context.Context, c *api.Client) (out, in string) {
+	t.Helper()
 	evs, err := c.Events(ctx, 0, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -117,11 +146,5 @@ func TestIntegrationTargetTrackingScalesOutAndIn(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%s\n%s", out, in)
-	if !strings.Contains(out, "scaling out from 1 to ") || !strings.Contains(out, "requests per target per minute, target 120") {
-		t.Errorf("scale-out event: %q", out)
-	}
-	if !strings.Contains(in, "scaling in from 3 to 1 (min 1): 0 requests per target per minute, target 120") {
-		t.Errorf("scale-in event: %q", in)
-	}
+	return out, in
 }

@@ -1,6 +1,7 @@
 package autoscaling
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -216,5 +217,82 @@ func TestRestartAfterDowntimeGivesNewInstancesAFairLook(t *testing.T) {
 	h.clock.Advance(time.Minute)
 	h.lb.forgetAll()
 	h.crash()
+	assertResumedCleanly(t, h, before, 2)
+}
+
+// A refresh resumed after a restart reports progress that never goes
+// back: the load balancer comes back knowing none of its targets, yet the
+// instances already replaced stay replaced.
+func TestRestartNeverTakesProgressBack(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(4)
+	before := h.members()
+	h.limits(2, 4)
+	h.startRefresh(RefreshSpec{TemplateVersion: "2", MinHealthyPercentage: intp(50)})
+	h.runUntil("half replaced", func() bool { return h.refresh().PercentComplete == 50 })
+	h.lb.forgetAll()
+	h.crash()
+	// What a user polling the refresh sees, pass after pass.
+	seen := []int{h.refresh().PercentComplete}
+	h.runUntil("refresh finished", func() bool {
+		r := h.refresh()
+		seen = append(seen, r.PercentComplete)
+		return Done(r.Status)
+	})
+	r := assertResumedCleanly(t, h, before, 2)
+	if !slices.IsSorted(seen) || seen[0] != 50 || seen[len(seen)-1] != 100 {
+		t.Errorf("percent complete polled across the restart: %v, want 50 up to 100, never lower", slices.Compact(seen))
+	}
+	// Every record the refresh wrote, as its events tell them.
+	var written []int
+	for _, e := range h.events("") {
+		if e.Fields["refresh"] == r.ID && e.Fields["percent_complete"] != "" {
+			written = append(written, progressOf(t, e))
+		}
+	}
+	if !slices.IsSorted(written) || !slices.Contains(written, 50) {
+		t.Errorf("percent complete written across the restart: %v, want it only going up\n%s", written, h.dump())
+	}
+}
+
+// Deciding a refresh's next step writes nothing: the pass writes the
+// record it decided, in one transaction, before it takes the step. A
+// daemon killed while deciding finds the state the decision came from.
+func TestRefreshStepsAreDecidedBeforeAnythingIsWritten(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(4)
+	before := h.members()
+	h.limits(2, 4)
+	h.startRefresh(RefreshSpec{TemplateVersion: "2", MinHealthyPercentage: intp(50),
+		CheckpointPercentages: []int{50, 100}, CheckpointDelay: D(10 * time.Second)})
+	decided := map[string]bool{} // the kinds of the events of the decisions
+	for i := 0; !Done(h.refresh().Status); i++ {
+		if i > 2000 {
+			t.Fatalf("the refresh did not finish\n%s", h.dump())
+		}
+		r, written := h.refresh(), len(h.events(""))
+		insts, err := h.compute.Instances(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := h.svc.decide(h.svc.viewOf(h.group().Group, insts), r, h.clock.Now())
+		if now := h.refresh(); !reflect.DeepEqual(now, r) || len(h.events("")) != written {
+			t.Fatalf("deciding wrote: the refresh went from %+v to %+v, %d events to %d", r, now, written, len(h.events("")))
+		}
+		for _, e := range d.events {
+			decided[e.Kind] = true
+		}
+		res := h.svc.reconcileOnce(h.ctx)
+		h.svc.waitIdle()
+		h.checkInvariants()
+		if !res.acted {
+			h.clock.Advance(step)
+		}
+	}
+	for _, kind := range []string{EventRefreshStatus, EventRefreshProgress, EventRefreshCheckpoint} {
+		if !decided[kind] {
+			t.Errorf("no decision changed the record with a %s event: the test saw too little", kind)
+		}
+	}
 	assertResumedCleanly(t, h, before, 2)
 }

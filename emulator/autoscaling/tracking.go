@@ -23,46 +23,21 @@ import (
 // It returns the group as the capacity pass should see it.
 func (s *Service) trackPass(v groupView, now time.Time) (Group, passResult, error) {
 	g := v.group
-	var res passResult
 	pol := g.Policy
 	if pol == nil || s.metrics == nil {
-		return g, res, nil
+		return g, passResult{}, nil
 	}
-	warmup := pol.InstanceWarmup.Std()
-	var warm []string
-	warming := 0
-	for _, m := range v.members {
-		switch {
-		case inService(g, m, warmup, now):
-			warm = append(warm, m.ID)
-		case warmingUp(g, m, warmup, now):
-			warming++
-			if ready := readyAt(m, warmup); now.Before(ready) {
-				res.wakeAt(ready)
-			}
-			res.watch = true
-		}
-	}
+	warm, warming, res := warmth(v, pol.InstanceWarmup.Std(), now)
 	r, ok := s.reading(g, warm, now)
 	if !ok {
 		return g, res, nil
 	}
-	lo, hi := max(g.Min, 1), g.Max
-	want := trackedCapacity(r.Instances, r.Value, pol.TargetValue)
-	bound := ""
-	switch {
-	case hi < lo:
+	want, bound, ok := boundedCapacity(g, r, pol.TargetValue)
+	if !ok || want == g.Desired {
 		return g, res, nil
-	case want > hi:
-		want, bound = hi, fmt.Sprintf(" (max %d)", hi)
-	case want < lo:
-		want, bound = lo, fmt.Sprintf(" (min %d)", lo)
 	}
 	direction := "out"
-	switch {
-	case want == g.Desired:
-		return g, res, nil
-	case want < g.Desired:
+	if want < g.Desired {
 		direction = "in"
 		if pol.DisableScaleIn || warming > 0 {
 			return g, res, nil
@@ -76,6 +51,55 @@ func (s *Service) trackPass(v groupView, now time.Time) (Group, passResult, erro
 	}
 	reason := fmt.Sprintf("scaling %s from %d to %d%s: %s, target %s", direction, g.Desired, want, bound,
 		pol.DescribeValue(r.Value), formatNumber(pol.TargetValue))
+	g, err := s.setTrackedCapacity(g, want, reason, r, now)
+	if err != nil {
+		return v.group, passResult{}, err
+	}
+	res.acted = true
+	return g, res, nil
+}
+
+// warmth sorts a group's members for its policy: the ids of the warm ones
+// (in service past the policy's warmup), and how many are still warming
+// up. It wakes the pass when one's warmup ends.
+func warmth(v groupView, warmup time.Duration, now time.Time) (warm []string, warming int, res passResult) {
+	for _, m := range v.members {
+		switch {
+		case inService(v.group, m, warmup, now):
+			warm = append(warm, m.ID)
+		case warmingUp(v.group, m, warmup, now):
+			warming++
+			if ready := readyAt(m, warmup); now.Before(ready) {
+				res.wakeAt(ready)
+			}
+			res.watch = true
+		}
+	}
+	return warm, warming, res
+}
+
+// boundedCapacity is the capacity that brings reading r to target, kept
+// within the group's min (at least 1) and max, with a note of the bound
+// that held it; not ok when the group's bounds leave no room.
+func boundedCapacity(g Group, r MetricReading, target float64) (want int, bound string, ok bool) {
+	lo, hi := max(g.Min, 1), g.Max
+	want = trackedCapacity(r.Instances, r.Value, target)
+	switch {
+	case hi < lo:
+		return 0, "", false
+	case want > hi:
+		return hi, fmt.Sprintf(" (max %d)", hi), true
+	case want < lo:
+		return lo, fmt.Sprintf(" (min %d)", lo), true
+	}
+	return want, "", true
+}
+
+// setTrackedCapacity sets the desired capacity the policy asks for, unless
+// the group or its policy changed since the pass read it, and returns the
+// group as stored.
+func (s *Service) setTrackedCapacity(g Group, want int, reason string, r MetricReading, now time.Time) (Group, error) {
+	pol := g.Policy
 	err := s.db.Update(func(tx *store.Tx) error {
 		cur, rev, err := getGroup(tx, g.Name)
 		if err != nil {
@@ -97,11 +121,7 @@ func (s *Service) trackPass(v groupView, now time.Time) (Group, passResult, erro
 		}))
 		return err
 	})
-	if err != nil {
-		return v.group, passResult{}, err
-	}
-	res.acted = true
-	return g, res, nil
+	return g, err
 }
 
 // trackedCapacity is AWS's target tracking arithmetic: the capacity that
