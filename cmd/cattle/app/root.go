@@ -33,9 +33,9 @@ func newRootCommand(env *Env) *cobra.Command {
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&env.Sandbox, "sandbox", "", "sandbox name (env CATTLE_SANDBOX; default \"default\")")
-	pf.StringVar(&env.StateDir, "state-dir", "", "state directory (env CATTLE_STATE_DIR; default $XDG_STATE_HOME/cattle/SANDBOX)")
-	pf.StringVarP(&env.Output, "output", "o", "table", "output format of listings: table, json or yaml")
+	pf.StringVar(&env.Sandbox, "sandbox", "", "sandbox `NAME` (env CATTLE_SANDBOX; default \"default\")")
+	pf.StringVar(&env.StateDir, "state-dir", "", "state directory `DIR` (env CATTLE_STATE_DIR; default $XDG_STATE_HOME/cattle/SANDBOX)")
+	pf.StringVarP(&env.Output, "output", "o", "table", "`FORMAT` of listings: table, json or yaml")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usagef("%v: see '%s --help'", err, cmd.CommandPath())
@@ -73,7 +73,7 @@ func prepare(env *Env, cmd *cobra.Command) error {
 			return usagef("unknown output format %q: use -o table, json or yaml", env.Output)
 		}
 	} else if cmd.Flags().Changed("output") {
-		return usagef("-o is for listings (ls, inspect, status, ...): %s prints no listing", cmd.CommandPath())
+		return usagef("-o is for listings only (ls, inspect, status, ...): drop it from '%s'", cmd.CommandPath())
 	}
 	return resolveSandbox(env)
 }
@@ -119,6 +119,9 @@ func runGroup(cmd *cobra.Command, args []string) error {
 		return cmd.Help()
 	}
 	msg := fmt.Sprintf("unknown command %q for %s", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 		msg += " (did you mean " + strings.Join(s, " or ") + "?)"
 	}
@@ -189,7 +192,7 @@ Examples:
 {{.Example}}{{end}}{{if .HasAvailableSubCommands}}
 
 Available Commands:{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
-  {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
+  {{rpad .Name .NamePadding }}  {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
 
 Flags:
 {{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}

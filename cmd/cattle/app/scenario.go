@@ -3,6 +3,7 @@ package app
 import (
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -24,7 +25,13 @@ func completeScenario(cmd *cobra.Command, args []string, toComplete string) ([]s
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	return scenarios.BuiltinNames(), cobra.ShellCompDirectiveDefault
+	var names []string
+	for _, n := range scenarios.BuiltinNames() {
+		if strings.HasPrefix(n, toComplete) {
+			names = append(names, n)
+		}
+	}
+	return names, cobra.ShellCompDirectiveDefault
 }
 
 // terminal reports whether w is a terminal, and its width.
