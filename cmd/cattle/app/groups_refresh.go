@@ -61,8 +61,8 @@ func newGroupsRefreshCommand(env *Env) *cobra.Command {
 		Use:   "refresh NAME",
 		Short: "start an instance refresh: replace the group's instances in batches",
 		Long: describe("Start an instance refresh: replace the group's instances in batches.",
-			"V is a version number of the group's template, $Latest, $Default, or NAME:VERSION of another\n"+
-				"template; without it instances are replaced with the group's own configuration. With --wait the\n"+
+			"--template-version is a version number of the group's template, $Latest, $Default, or NAME:VERSION\n"+
+				"of another template; without it instances are replaced with the group's own configuration. With --wait the\n"+
 				"command follows the refresh and exits 0 when it is Successful, 1 when it ends otherwise."),
 		Example: "  cattle groups refresh web --template-version 2 --min-healthy 50 --wait",
 		Args:    exactArgs(1, "groups refresh takes one NAME: cattle groups refresh web --template-version 2 --wait"),
