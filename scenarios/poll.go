@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/cattle-dev/cattle/emulator/api"
 )
 
 // PollInterval is how often Poll and the runner's `within` look again.
@@ -14,29 +16,29 @@ const PollInterval = 250 * time.Millisecond
 // is check's last one, the evidence of what was still wrong.
 func Poll(ctx context.Context, timeout time.Duration, check func(ctx context.Context) error) error {
 	deadline := time.Now().Add(timeout)
-	for {
-		err := check(ctx)
-		if err == nil {
-			return nil
-		}
+	var last error
+	err := api.Poll(ctx, PollInterval, func(ctx context.Context) (bool, error) {
+		last = check(ctx)
 		var perm permanent
-		if errors.As(err, &perm) {
-			return perm.err
+		switch {
+		case last == nil:
+			return true, nil
+		case errors.As(last, &perm):
+			return true, perm.err
+		case ctx.Err() != nil:
+			return true, fmt.Errorf("%w (still: %v)", ctx.Err(), last)
+		case !time.Now().Before(deadline) && timeout > 0:
+			return true, fmt.Errorf("after %s: %w", timeout.Round(time.Millisecond), last)
+		case !time.Now().Before(deadline):
+			return true, last
 		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("%w (still: %v)", ctx.Err(), err)
-		}
-		if !time.Now().Before(deadline) {
-			if timeout > 0 {
-				return fmt.Errorf("after %s: %w", timeout.Round(time.Millisecond), err)
-			}
-			return err
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(min(PollInterval, time.Until(deadline))):
-		}
+		return false, nil
+	})
+	if err != nil && err == ctx.Err() && last != nil {
+		// ctx ended while Poll waited: say what was still wrong.
+		return fmt.Errorf("%w (still: %v)", err, last)
 	}
+	return err
 }
 
 // permanent marks an error that no amount of waiting fixes.

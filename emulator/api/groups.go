@@ -21,6 +21,7 @@ func (s *server) groupRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/groups/{name}/rollback", s.withGroups(s.rollback))
 	mux.HandleFunc("PUT /v1/groups/{name}/policy", s.withGroups(s.putPolicy))
 	mux.HandleFunc("DELETE /v1/groups/{name}/policy", s.withGroups(s.deletePolicy))
+	s.refreshRoutes(mux)
 }
 
 // withGroups answers 503 when the daemon runs no auto scaling service.

@@ -92,29 +92,18 @@ func followRefresh(ctx context.Context, r *scenarios.Run, group string, rf autos
 
 // waitRefresh follows a refresh until it ends, noting its progress.
 func waitRefresh(ctx context.Context, r *scenarios.Run, group, id string, timeout scenarios.Duration) (autoscaling.Refresh, error) {
-	var last autoscaling.Refresh
+	wctx, cancel := context.WithTimeout(ctx, timeout.D())
+	defer cancel()
 	seen := ""
-	err := scenarios.Poll(ctx, timeout.D(), func(ctx context.Context) error {
-		rfs, err := r.Client.Refreshes(ctx, group)
-		if err != nil {
-			return err
+	last, err := r.Client.WaitRefresh(wctx, group, id, func(rf autoscaling.Refresh) {
+		if now := fmt.Sprintf("%s %d%%", rf.Status, rf.PercentComplete); now != seen {
+			seen = now
+			r.Notef("refresh %s: %s, %d%% complete%s", rf.ID, rf.Status, rf.PercentComplete, reason(rf.StatusReason))
 		}
-		for _, rf := range rfs {
-			if rf.ID != id {
-				continue
-			}
-			last = rf
-			if now := fmt.Sprintf("%s %d%%", rf.Status, rf.PercentComplete); now != seen {
-				seen = now
-				r.Notef("refresh %s: %s, %d%% complete%s", rf.ID, rf.Status, rf.PercentComplete, reason(rf.StatusReason))
-			}
-			if autoscaling.Done(rf.Status) {
-				return nil
-			}
-			return fmt.Errorf("refresh %s is %s, %d%% complete", rf.ID, rf.Status, rf.PercentComplete)
-		}
-		return fmt.Errorf("no refresh %s in group %s", id, group)
 	})
+	if err != nil && ctx.Err() == nil && wctx.Err() != nil {
+		return last, fmt.Errorf("after %s: refresh %s is %s, %d%% complete", timeout.D(), id, last.Status, last.PercentComplete)
+	}
 	return last, err
 }
 

@@ -1,34 +1,39 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 )
 
-func imagesCommand() *command {
-	return &command{
-		name: "images", summary: "images the sandbox can launch",
-		subs: []*command{{
-			name: "ls", summary: "list images", usage: "images ls [-o table|json|yaml]", listing: true,
-			run: func(ctx context.Context, env *Env, args []string) error {
-				c, err := env.Client(ctx)
-				if err != nil {
-					return err
+func newImagesCommand(env *Env) *cobra.Command {
+	return newGroupCommand("images", "images the sandbox can launch", "", newImagesLsCommand(env))
+}
+
+func newImagesLsCommand(env *Env) *cobra.Command {
+	return listing(&cobra.Command{
+		Use:   "ls",
+		Short: "list images",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := env.Client(ctx)
+			if err != nil {
+				return err
+			}
+			imgs, err := c.Images(ctx)
+			if err != nil {
+				return env.call(err)
+			}
+			return render(env, imgs, func(t *tabwriter.Writer) {
+				row(t, "NAME", "DIGEST", "STATE", "SIZE", "AGE")
+				for _, i := range imgs {
+					row(t, i.Name, short(i.Digest), i.State, humanBytes(i.Size), ago(i.CreatedAt))
 				}
-				imgs, err := c.Images(ctx)
-				if err != nil {
-					return env.call(err)
-				}
-				return render(env, imgs, func(t *tabwriter.Writer) {
-					row(t, "NAME", "DIGEST", "STATE", "SIZE", "AGE")
-					for _, i := range imgs {
-						row(t, i.Name, short(i.Digest), i.State, humanBytes(i.Size), ago(i.CreatedAt))
-					}
-				})
-			},
-		}},
-	}
+			})
+		},
+	})
 }
 
 func humanBytes(n int64) string {

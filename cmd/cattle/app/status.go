@@ -1,16 +1,19 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 )
 
-func statusCommand() *command {
-	return &command{
-		name: "status", summary: "show the sandbox's daemon, API address and resource counts",
-		usage: "status [-o table|json|yaml]", listing: true,
-		run: func(ctx context.Context, env *Env, args []string) error {
+func newStatusCommand(env *Env) *cobra.Command {
+	return listing(&cobra.Command{
+		Use:   "status",
+		Short: "show the sandbox's daemon, API address and resource counts",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
 			c, err := env.Client(ctx)
 			if err != nil {
 				return err
@@ -30,5 +33,5 @@ func statusCommand() *command {
 				fmt.Fprintf(t, "resources\t%d images, %d templates, %d instances\n", st.Counts["images"], st.Counts["templates"], st.Counts["instances"])
 			})
 		},
-	}
+	})
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,46 +10,45 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 
 	"github.com/cattle-dev/cattle/emulator"
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/sandbox/docker"
-	"github.com/cattle-dev/cattle/store"
 )
 
 // readyTimeout bounds how long `cattle up` waits for its daemon; the first
 // start of a sandbox builds the demo image, which takes a few seconds.
 const readyTimeout = 2 * time.Minute
 
-func upCommand() *command {
+func newUpCommand(env *Env) *cobra.Command {
 	var foreground bool
 	var timingName, apiAddr string
-	return &command{
-		name: "up", summary: "start the sandbox's daemon (in the background unless --foreground)",
-		usage: "up [--foreground] [--timing fast|aws] [--api ADDR]",
-		long: "Starts the daemon of a sandbox and returns when it is ready. A restarted daemon adopts\n" +
-			"the containers its sandbox left running and corrects what changed meanwhile.",
-		flags: func(fs *pflag.FlagSet) {
-			fs.BoolVar(&foreground, "foreground", false, "run the daemon in this process until interrupted")
-			fs.StringVar(&timingName, "timing", "fast", "timing profile: fast (AWS's rules on a short clock) or aws")
-			fs.StringVar(&apiAddr, "api", "127.0.0.1:0", "127.0.0.1 address for the HTTP API (port 0 picks one and keeps it)")
-		},
-		run: func(ctx context.Context, env *Env, args []string) error {
-			if len(args) > 0 {
-				return usagef("up takes no arguments")
-			}
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "start the sandbox's daemon (in the background unless --foreground)",
+		Long: describe("Start the sandbox's daemon (in the background unless --foreground).",
+			"Starts the daemon of a sandbox and returns when it is ready. A restarted daemon adopts\n"+
+				"the containers its sandbox left running and corrects what changed meanwhile."),
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			profile, err := timing.ByName(timingName)
 			if err != nil {
 				return usageError{err.Error()}
 			}
 			if foreground {
-				return runDaemon(ctx, env, profile, apiAddr)
+				return runDaemon(cmd.Context(), env, profile, apiAddr)
 			}
-			return startBackground(ctx, env, timingName, apiAddr)
+			return startBackground(cmd.Context(), env, timingName, apiAddr)
 		},
 	}
+	fs := cmd.Flags()
+	fs.BoolVar(&foreground, "foreground", false, "run the daemon in this process until interrupted")
+	fs.StringVar(&timingName, "timing", "fast", "timing profile: fast (AWS's rules on a short clock) or aws")
+	fs.StringVar(&apiAddr, "api", "127.0.0.1:0", "127.0.0.1 address for the HTTP API (port 0 picks one and keeps it)")
+	_ = cmd.RegisterFlagCompletionFunc("timing", cobra.FixedCompletions([]string{"fast", "aws"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
 }
 
 // newRuntime connects to the Docker engine and checks that it answers.
@@ -127,36 +125,49 @@ func startBackground(ctx context.Context, env *Env, timingName, apiAddr string) 
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting the daemon: %w", err)
 	}
+	return waitReady(ctx, env, cmd, paths)
+}
+
+// waitReady waits until the daemon started as cmd answers, it exits, or
+// readyTimeout passes.
+func waitReady(ctx context.Context, env *Env, cmd *exec.Cmd, paths emulator.Paths) error {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	client := api.NewClient(paths.Socket)
-	deadline := time.After(readyTimeout)
-	for {
+	wctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	var st api.Status
+	var stopped bool
+	var exitErr error
+	err := api.Poll(wctx, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
 		select {
-		case err := <-exited:
-			if err == nil {
-				// The daemon exits 0 only once it has started: a `cattle
-				// down` (or a signal) stopped it before this poll saw it answer.
-				fmt.Fprintf(env.Out, "sandbox %s came up and was stopped again at once (by 'cattle down' or a signal)\n", env.Sandbox)
-				return nil
-			}
-			return fmt.Errorf("the daemon stopped at start (%v): %s", err, lastLine(paths.Log))
-		case <-deadline:
-			_ = cmd.Process.Kill()
-			return fmt.Errorf("the daemon did not become ready within %s: see %s", readyTimeout, paths.Log)
-		case <-ctx.Done():
-			_ = cmd.Process.Kill()
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case exitErr = <-exited:
+			stopped = true
+			return true, nil
+		default:
 		}
-		st, err := client.Status(ctx)
-		if err != nil || st.PID != cmd.Process.Pid {
-			continue
-		}
-		fmt.Fprintf(env.Out, "sandbox %s is up (pid %d): API http://%s, state in %s\n", env.Sandbox, st.PID, st.API, st.StateDir)
-		_ = cmd.Process.Release()
+		s, err := client.Status(ctx)
+		st = s
+		return err == nil && s.PID == cmd.Process.Pid, nil
+	})
+	switch {
+	case stopped && exitErr == nil:
+		// The daemon exits 0 only once it has started: a `cattle down` (or
+		// a signal) stopped it before this poll saw it answer.
+		fmt.Fprintf(env.Out, "sandbox %s came up and was stopped again at once (by 'cattle down' or a signal)\n", env.Sandbox)
 		return nil
+	case stopped:
+		return fmt.Errorf("the daemon stopped at start (%v): %s", exitErr, lastLine(paths.Log))
+	case ctx.Err() != nil:
+		_ = cmd.Process.Kill()
+		return ctx.Err()
+	case err != nil:
+		_ = cmd.Process.Kill()
+		return fmt.Errorf("the daemon did not become ready within %s: see %s", readyTimeout, paths.Log)
 	}
+	fmt.Fprintf(env.Out, "sandbox %s is up (pid %d): API http://%s, state in %s\n", env.Sandbox, st.PID, st.API, st.StateDir)
+	_ = cmd.Process.Release()
+	return nil
 }
 
 // lastLine returns the last non-empty line of a log file.
@@ -171,103 +182,4 @@ func lastLine(path string) string {
 		return "see " + path
 	}
 	return line
-}
-
-func downCommand() *command {
-	var purge bool
-	return &command{
-		name: "down", summary: "stop the sandbox and remove what carries its label",
-		usage: "down [--purge]",
-		long: "Stops the daemon and removes every container and network labelled with the sandbox\n" +
-			"(dev.cattle.sandbox=NAME), and nothing else. --purge also removes its images and state.\n" +
-			"A daemon that is still starting is waited for until it answers, then stopped.",
-		flags: func(fs *pflag.FlagSet) {
-			fs.BoolVar(&purge, "purge", false, "also remove the sandbox's images and state directory")
-		},
-		run: func(ctx context.Context, env *Env, args []string) error {
-			if len(args) > 0 {
-				return usagef("down takes no arguments")
-			}
-			paths := emulator.PathsIn(env.StateDir)
-			client := api.NewClient(paths.Socket)
-			// A daemon that holds the state file but does not answer yet is
-			// starting. Removing its state from under it would leave it
-			// running with nothing to stop it by, so stop it once it answers.
-			// When nothing holds the file, no daemon runs: go on to the teardown.
-			st, answered, err := waitAnswering(ctx, env.Sandbox, paths, client, readyTimeout)
-			if err != nil {
-				return err
-			}
-			if answered {
-				if err := client.Shutdown(ctx, purge); err != nil {
-					return err
-				}
-				if err := waitExit(ctx, st.PID, 2*time.Minute); err != nil {
-					return err
-				}
-			}
-			// Whether or not a daemon ran, make sure nothing labelled is left.
-			rt, err := newRuntime(ctx)
-			if err != nil {
-				return err
-			}
-			defer rt.Close()
-			if err := emulator.Teardown(ctx, rt, env.Sandbox, purge); err != nil {
-				return err
-			}
-			_ = os.Remove(paths.Socket)
-			_ = os.Remove(paths.PID)
-			if purge {
-				if err := os.RemoveAll(paths.Dir); err != nil {
-					return err
-				}
-			}
-			what := "stopped; its containers and network are removed"
-			if purge {
-				what = "removed, with its images and state"
-			}
-			fmt.Fprintf(env.Out, "sandbox %s %s\n", env.Sandbox, what)
-			return nil
-		},
-	}
-}
-
-// waitAnswering waits for the daemon that holds a sandbox's state file to
-// answer on its socket. answered is false when the file is released first,
-// as by a daemon that failed to start.
-func waitAnswering(ctx context.Context, sandbox string, paths emulator.Paths, client *api.Client, timeout time.Duration) (st api.Status, answered bool, err error) {
-	deadline := time.Now().Add(timeout)
-	for {
-		if st, err := client.Status(ctx); err == nil {
-			return st, true, nil
-		}
-		if !store.Locked(paths.DB) {
-			return api.Status{}, false, nil
-		}
-		if time.Now().After(deadline) {
-			return api.Status{}, false, fmt.Errorf("sandbox %s: a daemon holds its state file %s but has not answered on %s for %s: "+
-				"stop that process (see %s), then run down again", sandbox, paths.DB, paths.Socket, timeout, paths.Log)
-		}
-		select {
-		case <-ctx.Done():
-			return api.Status{}, false, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-// waitExit waits for a process to end.
-func waitExit(ctx context.Context, pid int, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("the daemon (pid %d) did not stop within %s", pid, timeout)
 }

@@ -1,25 +1,10 @@
-package autoscaling_test
+package app_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/cattle-dev/cattle/emulator/compute"
 )
-
-// idleMetrics is a sandbox nobody sends requests to; CPU comes from the
-// fake engine (idle too).
-type idleMetrics struct{ comp *compute.Service }
-
-func (idleMetrics) TargetRequests(ctx context.Context, lb string) (map[string]int64, error) {
-	return map[string]int64{}, nil
-}
-
-func (m idleMetrics) InstanceCPU(ctx context.Context, inst compute.Instance) (float64, error) {
-	return m.comp.CPUUtilization(ctx, inst)
-}
 
 func TestCLIGroupsPolicy(t *testing.T) {
 	dir := startDaemon(t)

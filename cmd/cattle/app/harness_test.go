@@ -1,10 +1,8 @@
-package autoscaling_test
+package app_test
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -22,6 +20,9 @@ import (
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
 	"github.com/cattle-dev/cattle/store"
 )
+
+// The CLI against a real API server and control plane over a unix socket,
+// on a fake engine and a short clock.
 
 // instantLB is a load balancer whose targets are healthy as soon as they
 // are registered, but those of template version 3, which fail.
@@ -155,84 +156,14 @@ func mustCattle(t *testing.T, dir string, args ...string) string {
 	return out
 }
 
-func TestCLIGroupsRefreshAndRollback(t *testing.T) {
-	dir := startDaemon(t)
+// idleMetrics is a sandbox nobody sends requests to; CPU comes from the
+// fake engine (idle too).
+type idleMetrics struct{ comp *compute.Service }
 
-	out := mustCattle(t, dir, "groups", "create", "web", "--template", "web", "--min", "1", "--max", "4", "--desired", "2",
-		"--lb", "web", "--health-check-type", "ELB", "--wait")
-	if !strings.Contains(out, "group web created: web:1") || !strings.Contains(out, "2 of 2 in service") {
-		t.Errorf("create --wait said:\n%s", out)
-	}
-
-	var g map[string]any
-	if err := json.Unmarshal([]byte(mustCattle(t, dir, "groups", "inspect", "web", "-o", "json")), &g); err != nil {
-		t.Fatal(err)
-	}
-	insts, _ := g["instances"].([]any)
-	if g["name"] != "web" || g["min"] != 1.0 || g["max"] != 4.0 || g["desired"] != 2.0 || g["load_balancer"] != "web" || len(insts) != 2 {
-		t.Fatalf("groups inspect -o json: %v", g)
-	}
-	if inst, _ := insts[0].(map[string]any); inst["state"] != "running" || !strings.HasPrefix(inst["id"].(string), "i-") {
-		t.Fatalf("instances should be as in 'instances ls': %v", insts[0])
-	}
-	if out := mustCattle(t, dir, "groups", "ls"); !strings.Contains(out, "web:1") || !strings.Contains(out, "HEALTHY") {
-		t.Errorf("groups ls:\n%s", out)
-	}
-
-	out = mustCattle(t, dir, "groups", "refresh", "web", "--template-version", "2", "--min-healthy", "50", "--wait")
-	if !strings.Contains(out, "started on group web") || !strings.HasSuffix(out, "ended Successful\n") {
-		t.Errorf("refresh --wait said:\n%s", out)
-	}
-
-	code, out, _ := cattle(t, dir, "groups", "refresh", "web", "--template-version", "3", "--min-healthy", "50", "--auto-rollback", "--wait")
-	if code != 1 || !strings.Contains(out, "ended RollbackSuccessful: rolled back to web:2") {
-		t.Errorf("a refresh that rolls back exits 1 (got %d):\n%s", code, out)
-	}
-
-	var rs []map[string]any
-	if err := json.Unmarshal([]byte(mustCattle(t, dir, "groups", "refreshes", "web", "-o", "json")), &rs); err != nil {
-		t.Fatal(err)
-	}
-	if len(rs) != 2 || rs[0]["status"] != "RollbackSuccessful" || rs[1]["status"] != "Successful" ||
-		rs[1]["percent_complete"] != 100.0 || !strings.HasPrefix(rs[0]["id"].(string), "rf-") {
-		t.Errorf("groups refreshes -o json: %v", rs)
-	}
-
-	code, _, errOut := cattle(t, dir, "groups", "rollback", "web")
-	if code != 1 || !strings.Contains(errOut, "only a refresh in progress can be rolled back") {
-		t.Errorf("rollback of a finished refresh: exit %d, %s", code, errOut)
-	}
-	code, _, errOut = cattle(t, dir, "groups", "cancel-refresh", "web")
-	if code != 1 || !strings.Contains(errOut, "no instance refresh in progress") {
-		t.Errorf("cancel with nothing in progress: exit %d, %s", code, errOut)
-	}
-	if code, _, errOut := cattle(t, dir, "groups", "create", "web"); code != 2 || !strings.Contains(errOut, "--template") {
-		t.Errorf("bad usage: exit %d, %s", code, errOut)
-	}
-	if code, _, errOut := cattle(t, dir, "groups", "scale", "web", "--desired", "9"); code != 2 || !strings.Contains(errOut, "outside min 1 and max 4") {
-		t.Errorf("scale above max: exit %d, %s", code, errOut)
-	}
-	mustCattle(t, dir, "groups", "scale", "web", "--desired", "3")
-	if out := mustCattle(t, dir, "groups", "rm", "web"); !strings.Contains(out, "deleted") {
-		t.Errorf("rm said %s", out)
-	}
-	if code, _, errOut := cattle(t, dir, "groups", "inspect", "web"); code != 1 || !strings.Contains(errOut, "does not exist") {
-		t.Errorf("inspect after rm: exit %d, %s", code, errOut)
-	}
+func (idleMetrics) TargetRequests(ctx context.Context, lb string) (map[string]int64, error) {
+	return map[string]int64{}, nil
 }
 
-func TestAPIWithoutGroupsAnswersUnavailable(t *testing.T) {
-	h := api.NewHandler(api.Backend{})
-	dir := t.TempDir()
-	ln, err := net.Listen("unix", emulator.PathsIn(dir).Socket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	_, err = api.NewClient(emulator.PathsIn(dir).Socket).Groups(context.Background())
-	if !errors.Is(err, errdefs.ErrUnavailable) {
-		t.Fatalf("groups without a service: %v", err)
-	}
+func (m idleMetrics) InstanceCPU(ctx context.Context, inst compute.Instance) (float64, error) {
+	return m.comp.CPUUtilization(ctx, inst)
 }

@@ -1,0 +1,126 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/scenarios"
+	"github.com/cattle-dev/cattle/scenarios/runner"
+)
+
+// scenarioRunFlags say where a run's reports go and how its sandbox is kept.
+type scenarioRunFlags struct {
+	junitPath, jsonPath, timingName string
+	keep                            bool
+}
+
+func newScenarioRunCommand(env *Env) *cobra.Command {
+	var f scenarioRunFlags
+	cmd := &cobra.Command{
+		Use:   "run NAME|FILE",
+		Short: "run a scenario, built-in or from a file, in a sandbox of its own",
+		Long: describe("Run a scenario, built-in or from a file, in a sandbox of its own.",
+			"Starts an ephemeral sandbox in this process (its own name, network and state), runs the\n"+
+				"steps in order, and removes everything again, also on failure and on Ctrl-C. With\n"+
+				"--sandbox NAME (before or after 'scenario run') it runs against that sandbox's running daemon\n"+
+				"instead, and removes what it made. CATTLE_SANDBOX does not do that: only the flag does."),
+		Example:           "  cattle scenario run tour\n  cattle scenario run my-scenario.yaml --junit report.xml",
+		Args:              exactArgs(1, "scenario run takes one NAME or FILE: cattle scenario run tour (see 'cattle scenario ls')"),
+		ValidArgsFunction: completeScenario,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// Only a --sandbox the user typed attaches: CATTLE_SANDBOX, set
+			// for a shell session, must not let a scenario change that sandbox.
+			if env.SandboxFlag && cmd.Flags().Changed("timing") {
+				return usagef("--timing sets the scenario's own sandbox; a running sandbox keeps the timing it was started with")
+			}
+			return runScenario(cmd.Context(), env, args[0], f)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.junitPath, "junit", "", "write a JUnit XML report (one test case per step) to FILE")
+	fs.StringVar(&f.jsonPath, "json", "", "write the journal (steps, timings, events, load results) as JSON to FILE")
+	fs.BoolVar(&f.keep, "keep", false, "leave the sandbox and what it made for inspection")
+	fs.StringVar(&f.timingName, "timing", "fast", "timing profile of the scenario's sandbox: fast or aws")
+	_ = cmd.RegisterFlagCompletionFunc("timing", cobra.FixedCompletions([]string{"fast", "aws"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runScenario(ctx context.Context, env *Env, name string, f scenarioRunFlags) error {
+	profile, err := timing.ByName(f.timingName)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	for _, p := range []string{f.junitPath, f.jsonPath} {
+		if err := checkWritableDir(p); err != nil {
+			return err
+		}
+	}
+	sc, err := scenarios.Load(name)
+	if err != nil {
+		return err
+	}
+	rt, err := newRuntime(ctx)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	bin, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding the cattle binary for the demo image: %w", err)
+	}
+	// The in-process daemon logs only what needs a person's eyes: the
+	// timeline is the story.
+	slog.SetDefault(slog.New(slog.NewTextHandler(env.Err, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	term, width := terminal(env.Out)
+	opts := runner.Options{
+		Runtime: rt, Binary: bin, Timing: profile, Keep: f.keep,
+		Out: env.Out, Terminal: term, Width: width, Color: term && os.Getenv("NO_COLOR") == "",
+	}
+	if env.SandboxFlag {
+		opts.Attach = &runner.Attach{Sandbox: env.Sandbox, StateDir: env.StateDir}
+	}
+	res, err := runner.Run(ctx, sc, opts)
+	if err != nil {
+		return err
+	}
+	if err := writeReports(res, f.junitPath, f.jsonPath); err != nil {
+		return err
+	}
+	if !res.Passed {
+		return exitError{ExitFailed}
+	}
+	return nil
+}
+
+// checkWritableDir fails early, before a run of minutes, when a report
+// could not be written.
+func checkWritableDir(path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return usagef("cannot write %s: folder %s does not exist", path, dir)
+	}
+	return nil
+}
+
+func writeReports(res *runner.Result, junitPath, jsonPath string) error {
+	if junitPath != "" {
+		if err := runner.WriteFile(junitPath, res, runner.WriteJUnit); err != nil {
+			return fmt.Errorf("writing the JUnit report: %w", err)
+		}
+	}
+	if jsonPath != "" {
+		if err := runner.WriteFile(jsonPath, res, runner.WriteJSON); err != nil {
+			return fmt.Errorf("writing the journal: %w", err)
+		}
+	}
+	return nil
+}
