@@ -200,9 +200,19 @@ func (d *Daemon) serve() error {
 		unixLn.Close()
 		return err
 	}
+	token, err := loadToken(d.paths.Token)
+	if err != nil {
+		unixLn.Close()
+		tcpLn.Close()
+		return err
+	}
 	d.apiAddr = tcpLn.Addr().String()
+	guarded := map[net.Listener]http.Handler{
+		unixLn: api.Guard(handler, api.GuardOptions{JSONOnly: true}),
+		tcpLn:  api.Guard(handler, api.GuardOptions{JSONOnly: true, Token: token, TokenFile: d.paths.Token}),
+	}
 	for _, ln := range []net.Listener{unixLn, tcpLn} {
-		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: guarded[ln], ReadHeaderTimeout: 10 * time.Second}
 		d.servers = append(d.servers, srv)
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
