@@ -36,6 +36,9 @@ type Options struct {
 	// APIAddr is where the HTTP API listens ("127.0.0.1:0" picks a port,
 	// and a restarted daemon takes the port it had before when it is free).
 	APIAddr string
+	// Owner, for an ephemeral sandbox, is the process it lives for: once
+	// that is gone, PruneOrphans may remove the sandbox.
+	Owner *Owner
 }
 
 // PIDFile is what the daemon writes into its state directory.
@@ -132,7 +135,10 @@ func (d *Daemon) init(ctx context.Context) error {
 		return err
 	}
 	d.info = info
-	labels := map[string]string{sandbox.LabelSandbox: d.opts.Sandbox}
+	labels := map[string]string{sandbox.LabelSandbox: d.opts.Sandbox, sandbox.LabelStateDir: d.paths.Dir}
+	if d.opts.Owner != nil {
+		labels[sandbox.LabelOwner] = d.opts.Owner.String()
+	}
 	if err := d.rt.EnsureNetwork(ctx, d.network, labels); err != nil {
 		return fmt.Errorf("creating the sandbox network %s: %w", d.network, err)
 	}
