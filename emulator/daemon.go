@@ -37,6 +37,9 @@ type Options struct {
 	// APIAddr is where the HTTP API listens ("127.0.0.1:0" picks a port,
 	// and a restarted daemon takes the port it had before when it is free).
 	APIAddr string
+	// Owner, for an ephemeral sandbox, is the process it lives for: once
+	// that is gone, PruneOrphans may remove the sandbox.
+	Owner *Owner
 }
 
 // PIDFile is what the daemon writes into its state directory.
@@ -133,7 +136,10 @@ func (d *Daemon) init(ctx context.Context) error {
 		return err
 	}
 	d.info = info
-	labels := map[string]string{sandbox.LabelSandbox: d.opts.Sandbox}
+	labels := map[string]string{sandbox.LabelSandbox: d.opts.Sandbox, sandbox.LabelStateDir: d.paths.Dir}
+	if d.opts.Owner != nil {
+		labels[sandbox.LabelOwner] = d.opts.Owner.String()
+	}
 	if err := d.rt.EnsureNetwork(ctx, d.network, labels); err != nil {
 		return fmt.Errorf("creating the sandbox network %s: %w", d.network, err)
 	}
@@ -201,9 +207,19 @@ func (d *Daemon) serve() error {
 		unixLn.Close()
 		return err
 	}
+	token, err := loadToken(d.paths.Token)
+	if err != nil {
+		unixLn.Close()
+		tcpLn.Close()
+		return err
+	}
 	d.apiAddr = tcpLn.Addr().String()
+	guarded := map[net.Listener]http.Handler{
+		unixLn: api.Guard(handler, api.GuardOptions{JSONOnly: true}),
+		tcpLn:  api.Guard(handler, api.GuardOptions{JSONOnly: true, Token: token, TokenFile: d.paths.Token}),
+	}
 	for _, ln := range []net.Listener{unixLn, tcpLn} {
-		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: guarded[ln], ReadHeaderTimeout: 10 * time.Second}
 		d.servers = append(d.servers, srv)
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

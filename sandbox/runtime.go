@@ -26,6 +26,12 @@ const (
 	// carry LabelSandbox: a container inherits its image's labels, and one
 	// a user runs by hand from a cattle image must not look like cattle's.
 	LabelImageSandbox = "dev.cattle.image-sandbox"
+	// LabelOwner, on an ephemeral sandbox's network, names the process that
+	// owns the sandbox ("PID/BOOT-ID/START-TICKS"): when it is gone, so
+	// is the sandbox's reason to exist, and it may be reaped.
+	LabelOwner = "dev.cattle.owner"
+	// LabelStateDir, on a sandbox's network, is its state directory.
+	LabelStateDir = "dev.cattle.state-dir"
 )
 
 // Errors a Runtime returns wrap the classes of github.com/containerd/errdefs,
@@ -133,6 +139,13 @@ type ContainerStats struct {
 	CPUPercent float64
 }
 
+// Network is what the engine reports about one network.
+type Network struct {
+	ID     string
+	Name   string
+	Labels map[string]string
+}
+
 // Info describes the engine.
 type Info struct {
 	Version    string // engine version, e.g. "28.2.2"
@@ -141,6 +154,8 @@ type Info struct {
 }
 
 // Runtime is the narrow set of operations cattle needs from a container engine.
+// Where a method takes labels to match, an object matches when it carries
+// every one of them; a label given with an empty value matches any value.
 type Runtime interface {
 	// Info checks that the engine answers and describes it.
 	Info(ctx context.Context) (Info, error)
@@ -149,6 +164,8 @@ type Runtime interface {
 	EnsureNetwork(ctx context.Context, name string, labels map[string]string) error
 	// RemoveNetworks removes every network that carries all the labels.
 	RemoveNetworks(ctx context.Context, labels map[string]string) error
+	// ListNetworks returns the networks that carry all the labels.
+	ListNetworks(ctx context.Context, labels map[string]string) ([]Network, error)
 
 	Create(ctx context.Context, spec ContainerSpec) (id string, err error)
 	Start(ctx context.Context, id string) error

@@ -23,7 +23,7 @@ func fakeInstances(t *testing.T, insts ...compute.Instance) *api.Client {
 		_ = json.NewEncoder(w).Encode(insts)
 	}))
 	t.Cleanup(srv.Close)
-	return api.NewHTTPClient(strings.TrimPrefix(srv.URL, "http://"))
+	return api.NewHTTPClient(strings.TrimPrefix(srv.URL, "http://"), "")
 }
 
 // A pick of no instance is an error everywhere, so that no step acts on or

@@ -39,9 +39,10 @@ var ErrDaemonNotRunning = errors.New("daemon not running")
 
 // Client talks to one sandbox's daemon.
 type Client struct {
-	http *http.Client
-	base string
-	sock string
+	http  *http.Client
+	base  string
+	sock  string
+	token string
 }
 
 // NewClient returns a client for the daemon listening on the unix socket.
@@ -53,12 +54,15 @@ func NewClient(socketPath string) *Client {
 		},
 		MaxIdleConnsPerHost: 8,
 	}
-	return &Client{http: &http.Client{Transport: tr}, base: "http://cattle", sock: socketPath}
+	// localhost: the daemon refuses any Host that is not a loopback name.
+	return &Client{http: &http.Client{Transport: tr}, base: "http://localhost", sock: socketPath}
 }
 
-// NewHTTPClient returns a client for a daemon's 127.0.0.1 address.
-func NewHTTPClient(addr string) *Client {
-	return &Client{http: &http.Client{}, base: "http://" + addr, sock: addr}
+// NewHTTPClient returns a client for a daemon's 127.0.0.1 address; token is
+// the sandbox's API token (the daemon's TCP listener refuses requests
+// without it).
+func NewHTTPClient(addr, token string) *Client {
+	return &Client{http: &http.Client{}, base: "http://" + addr, sock: addr, token: token}
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
@@ -74,8 +78,11 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if err != nil {
 		return err
 	}
-	if in != nil {
+	if in != nil || method != http.MethodGet {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -23,6 +23,10 @@ var loopback = netip.MustParseAddr("127.0.0.1")
 func labelFilters(labels map[string]string) client.Filters {
 	f := client.Filters{}
 	for _, k := range sortedKeys(labels) {
+		if labels[k] == "" {
+			f.Add("label", k) // carrying the label, whatever its value
+			continue
+		}
 		f.Add("label", k+"="+labels[k])
 	}
 	return f

@@ -7,6 +7,8 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
+
+	"github.com/cattle-dev/cattle/sandbox"
 )
 
 // EnsureNetwork creates the named bridge network unless one of that name
@@ -65,4 +67,17 @@ func (r *Runtime) RemoveNetworks(ctx context.Context, labels map[string]string) 
 		}
 	}
 	return nil
+}
+
+// ListNetworks returns the networks that carry all the labels.
+func (r *Runtime) ListNetworks(ctx context.Context, labels map[string]string) ([]sandbox.Network, error) {
+	res, err := r.cli.NetworkList(ctx, client.NetworkListOptions{Filters: labelFilters(labels)})
+	if err != nil {
+		return nil, r.wrap("list networks", err)
+	}
+	out := make([]sandbox.Network, 0, len(res.Items))
+	for _, n := range res.Items {
+		out = append(out, sandbox.Network{ID: n.ID, Name: n.Name, Labels: n.Labels})
+	}
+	return out, nil
 }

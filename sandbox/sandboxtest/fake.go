@@ -61,7 +61,8 @@ func randomID() string {
 
 func matches(have, want map[string]string) bool {
 	for k, v := range want {
-		if have[k] != v {
+		got, ok := have[k]
+		if !ok || (v != "" && got != v) {
 			return false
 		}
 	}
@@ -133,6 +134,18 @@ func (f *Fake) EnsureNetwork(ctx context.Context, name string, labels map[string
 	f.call("EnsureNetwork")
 	f.networks[name] = labels
 	return nil
+}
+
+func (f *Fake) ListNetworks(ctx context.Context, labels map[string]string) ([]sandbox.Network, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []sandbox.Network
+	for name, l := range f.networks {
+		if matches(l, labels) {
+			out = append(out, sandbox.Network{ID: name, Name: name, Labels: l})
+		}
+	}
+	return out, nil
 }
 
 func (f *Fake) RemoveNetworks(ctx context.Context, labels map[string]string) error {

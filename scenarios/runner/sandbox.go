@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"github.com/cattle-dev/cattle/emulator"
@@ -41,6 +42,17 @@ const maxSocketPath = 107
 // startEphemeral starts a sandbox of its own in this process: a unique
 // name, a temporary state directory, its own network.
 func startEphemeral(ctx context.Context, opts Options) (*sandboxHandle, error) {
+	// Reap what earlier runs left when they were killed (SIGKILL, a
+	// cancelled CI job): sandboxes whose owner process is gone.
+	if pruned, err := emulator.PruneOrphans(ctx, opts.Runtime); err != nil {
+		slog.Warn("removing orphaned sandboxes", "err", err)
+	} else {
+		for _, p := range pruned {
+			if opts.Out != nil {
+				fmt.Fprintf(opts.Out, "removed sandbox %s, left behind by a run that was killed (pid %d)\n", p.Name, p.OwnerPID)
+			}
+		}
+	}
 	name := "scn-" + randomHex(4)
 	dir, err := os.MkdirTemp("", "cattle-"+name+"-")
 	if err != nil {
@@ -50,9 +62,10 @@ func startEphemeral(ctx context.Context, opts Options) (*sandboxHandle, error) {
 		_ = os.RemoveAll(dir)
 		return nil, envError{fmt.Errorf("the state directory %s is too deep for a unix socket (%d bytes, at most %d): choose a shorter one", dir, len(sock), maxSocketPath)}
 	}
+	owner := emulator.CurrentOwner()
 	d, err := emulator.Start(ctx, emulator.Options{
 		Sandbox: name, StateDir: dir, Timing: opts.Timing, Runtime: opts.Runtime,
-		BinaryPath: opts.Binary, APIAddr: "127.0.0.1:0",
+		BinaryPath: opts.Binary, APIAddr: "127.0.0.1:0", Owner: &owner,
 	})
 	if err != nil {
 		// Whatever got made before the failure carries the label.
