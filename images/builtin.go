@@ -12,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"sync"
+	"time"
 
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
@@ -36,7 +37,7 @@ const (
 // same binary share the build cache for the steps before it.
 const demoDockerfile = `FROM scratch
 COPY cattle /cattle
-ENTRYPOINT ["/cattle", "demo-app"]
+%sENTRYPOINT ["/cattle", "demo-app"]
 EXPOSE 8080
 ENV DEMO_VERSION=v1
 LABEL %s=%q %s=%q %s=%q
@@ -67,6 +68,10 @@ func DemoImage(ctx context.Context, rt sandbox.Runtime, sandboxName, binaryPath 
 		return sandbox.Image{}, fmt.Errorf("demo image: reading %s: %w", binaryPath, err)
 	}
 	tag := demoImageTag(sandboxName, sum)
+	libs, err := runtimeFiles(binaryPath)
+	if err != nil {
+		return sandbox.Image{}, fmt.Errorf("demo image: %w", err)
+	}
 
 	// Two callers in one process (a daemon starting while a scenario runs)
 	// would build the same image twice; the second waits and reuses it.
@@ -91,7 +96,7 @@ func DemoImage(ctx context.Context, rt sandbox.Runtime, sandboxName, binaryPath 
 		sandbox.LabelRole:         RoleBuiltinImage,
 		LabelBuiltinBinarySHA256:  sum,
 	}
-	id, err := buildDemoImage(ctx, rt, bin, info, sum, tag, labels)
+	id, err := buildDemoImage(ctx, rt, bin, info, sum, tag, labels, libs)
 	if err != nil {
 		return sandbox.Image{}, fmt.Errorf("demo image %s: %w", tag, err)
 	}
@@ -108,11 +113,11 @@ var errBuildReturned = errors.New("the build no longer reads its context")
 // buildDemoImage streams the build context to the engine through a pipe,
 // so the binary is read once and never held in memory whole.
 func buildDemoImage(ctx context.Context, rt sandbox.Runtime, bin *os.File, info os.FileInfo,
-	sum, tag string, labels map[string]string) (string, error) {
+	sum, tag string, labels map[string]string, libs []string) (string, error) {
 	pr, pw := io.Pipe()
 	written := make(chan error, 1)
 	go func() {
-		err := writeDemoContext(pw, io.NewSectionReader(bin, 0, info.Size()), info, sum, labels)
+		err := writeDemoContext(pw, io.NewSectionReader(bin, 0, info.Size()), info, sum, labels, libs)
 		pw.CloseWithError(err) // nil closes with EOF
 		written <- err
 	}()
@@ -137,11 +142,16 @@ func buildDemoImage(ctx context.Context, rt sandbox.Runtime, bin *os.File, info 
 }
 
 // writeDemoContext writes the tar build context: the Dockerfile and the
-// binary as "cattle", mode 0755. It fails before the tar's end if the
+// binary as "cattle", mode 0755, and under rootfs/ the libraries a
+// dynamically linked binary needs. It fails before the tar's end if the
 // binary no longer has the hash the tag was made from.
-func writeDemoContext(w io.Writer, bin io.Reader, info os.FileInfo, sum string, labels map[string]string) error {
+func writeDemoContext(w io.Writer, bin io.Reader, info os.FileInfo, sum string, labels map[string]string, libs []string) error {
 	tw := tar.NewWriter(w)
-	dockerfile := fmt.Sprintf(demoDockerfile,
+	copyLibs := ""
+	if len(libs) > 0 {
+		copyLibs = "COPY rootfs/ /\n"
+	}
+	dockerfile := fmt.Sprintf(demoDockerfile, copyLibs,
 		sandbox.LabelImageSandbox, labels[sandbox.LabelImageSandbox],
 		sandbox.LabelRole, labels[sandbox.LabelRole],
 		LabelBuiltinBinarySHA256, labels[LabelBuiltinBinarySHA256])
@@ -166,7 +176,31 @@ func writeDemoContext(w io.Writer, bin io.Reader, info os.FileInfo, sum string, 
 	if got := hexSum(h); got != sum {
 		return fmt.Errorf("the cattle binary changed while the image was built (sha256 %s, was %s)", got, sum)
 	}
+	for _, lib := range libs {
+		if err := addFile(tw, "rootfs"+lib, lib, mtime); err != nil {
+			return err
+		}
+	}
 	return tw.Close()
+}
+
+// addFile writes the file at path (following links) into the tar as name.
+func addFile(tw *tar.Writer, name, path string, mtime time.Time) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	hdr := &tar.Header{Name: name, Mode: int64(fi.Mode().Perm()), Size: fi.Size(), ModTime: mtime, Typeflag: tar.TypeReg}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	_, err = io.Copy(tw, f)
+	return err
 }
 
 // demoImageTag is cattle-<sandbox>/builtin-demo:<first 12 hex of the

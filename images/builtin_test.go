@@ -347,7 +347,7 @@ func TestDemoImageBuildFailsIfTheBinaryChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt := newFakeImageRuntime()
-	_, err = buildDemoImage(context.Background(), rt, bin, info, sum, "cattle-sb/builtin-demo:x", map[string]string{})
+	_, err = buildDemoImage(context.Background(), rt, bin, info, sum, "cattle-sb/builtin-demo:x", map[string]string{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "changed") {
 		t.Errorf("err = %v, want the binary-changed error", err)
 	}

@@ -5,10 +5,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-)
 
-// Version is set at build time.
-var Version = "dev"
+	"github.com/cattle-dev/cattle/internal/version"
+)
 
 // Annotations that mark how the root's flags apply to a command.
 const (
@@ -63,17 +62,17 @@ func newRootCommand(env *Env) *cobra.Command {
 // sandbox and its state directory from the flags and the environment.
 func prepare(env *Env, cmd *cobra.Command) error {
 	env.SandboxFlag = cmd.Flags().Changed("sandbox")
-	if needsNoSandbox(cmd) {
-		return nil
-	}
 	if _, ok := cmd.Annotations[annotListing]; ok {
 		switch env.Output {
 		case "table", "json", "yaml":
 		default:
 			return usagef("unknown output format %q: use -o table, json or yaml", env.Output)
 		}
-	} else if cmd.Flags().Changed("output") {
+	} else if cmd.Flags().Changed("output") && !needsNoSandbox(cmd) {
 		return usagef("-o is for listings only (ls, inspect, status, ...): drop it from '%s'", cmd.CommandPath())
+	}
+	if needsNoSandbox(cmd) {
+		return nil
 	}
 	return resolveSandbox(env)
 }
@@ -172,14 +171,18 @@ func argsError(cmd *cobra.Command, msg string) error {
 }
 
 func newVersionCommand(env *Env) *cobra.Command {
-	return &cobra.Command{
-		Use: "version", Short: "print cattle's version", Args: noArgs,
+	return listing(&cobra.Command{
+		Use: "version", Short: "print cattle's version, commit, build date and Go version", Args: noArgs,
 		Annotations: map[string]string{annotNoSandbox: ""},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintln(env.Out, "cattle", Version)
-			return nil
+			info := version.Get()
+			if env.Output == "table" {
+				fmt.Fprintln(env.Out, info)
+				return nil
+			}
+			return render(env, info, nil)
 		},
-	}
+	})
 }
 
 // usageTemplate is cobra's usage layout, but a command that only holds
