@@ -262,8 +262,11 @@ func startMeter(t *testing.T, load *steadyLoad, cycles *atomic.Int64) *meter {
 			case <-tick.C:
 			}
 			load.stopAndFold()
-			m.rows = append(m.rows, row(fmt.Sprintf("%d min", minute)))
+			r := row(fmt.Sprintf("%d min", minute))
+			m.rows = append(m.rows, r)
 			load.start(context.Background(), t)
+			t.Logf("%s: heap in use %s, sys %s, %d goroutines, %d requests, %d failed, %d cycles",
+				r.Label, mib(r.HeapInuse), mib(r.Sys), r.Goroutines, r.requests, r.failed, r.cycles)
 		}
 	}()
 	return m
