@@ -163,6 +163,9 @@ func (s *Service) zonePlan(tx *store.Tx, req RunRequest) ([]string, error) {
 // launch creates and starts the container of a pending instance.
 func (s *Service) launch(ctx context.Context, inst Instance, v TemplateVersion, itype InstanceType) Instance {
 	defer s.unmarkBusy(inst.ID)
+	// The launch goes on when the caller gives up waiting: the instance
+	// is recorded already, and a client's timeout is no launch failure.
+	ctx = context.WithoutCancel(ctx)
 	spec := s.containerSpec(inst, v, itype)
 	id, err := s.rt.Create(ctx, spec)
 	if err == nil {
@@ -175,7 +178,7 @@ func (s *Service) launch(ctx context.Context, inst Instance, v TemplateVersion, 
 	}
 	if err != nil {
 		if inst.ContainerID != "" {
-			_ = s.rt.Remove(context.WithoutCancel(ctx), inst.ContainerID, true)
+			_ = s.rt.Remove(ctx, inst.ContainerID, true)
 		}
 		out, _ := s.transition(inst.ID, StateTerminated, "Server.InternalError: launch failed: "+err.Error(), nil)
 		return out
