@@ -40,7 +40,10 @@ var ErrInUse = errors.New("in use")
 // ErrUnavailable is returned (wrapped) when the engine does not answer.
 var ErrUnavailable = errors.New("container engine unavailable")
 
-// ContainerSpec is what a container is created from.
+// ContainerSpec is what a container is created from. A runtime always runs
+// it contained (see Containment): there is no field for privileges, host
+// mounts or host namespaces, and a runtime refuses a Network that names the
+// host's or another container's.
 type ContainerSpec struct {
 	Name       string            // container name; empty lets the engine choose
 	Image      string            // image id (sha256:...) or reference
@@ -53,6 +56,8 @@ type ContainerSpec struct {
 	HostPort   int               // host port to publish on; 0 picks a free one
 	Memory     int64             // bytes; 0 is unlimited
 	NanoCPUs   int64             // CPU quota in 1e-9 CPUs; 0 is unlimited
+	PidsLimit  int64             // most processes and threads at once; 0 is unlimited
+	CapAdd     []string          // capabilities added back, from AddableCapabilities only
 	StopSignal string            // default SIGTERM
 }
 

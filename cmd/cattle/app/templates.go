@@ -26,7 +26,7 @@ func templatesCommand() *command {
 type templateFlags struct {
 	image, itype, health, userData, description string
 	port                                        int
-	env, command                                []string
+	env, command, capAdd                        []string
 }
 
 func (f *templateFlags) define(fs *pflag.FlagSet) {
@@ -38,6 +38,7 @@ func (f *templateFlags) define(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.command, "command", nil, "command to run instead of the image's (repeat for each argument)")
 	fs.StringVar(&f.userData, "user-data", "", "user data passed to the instance")
 	fs.StringVar(&f.description, "description", "", "a note on this version")
+	fs.StringArrayVar(&f.capAdd, "cap-add", nil, "capability to add back to instances (repeatable): NET_RAW, NET_BIND_SERVICE or SYS_PTRACE")
 }
 
 func (f *templateFlags) data(fs *pflag.FlagSet) (compute.TemplateData, error) {
@@ -59,6 +60,9 @@ func (f *templateFlags) data(fs *pflag.FlagSet) (compute.TemplateData, error) {
 	if len(f.command) > 0 {
 		d.Command = f.command
 	}
+	if len(f.capAdd) > 0 {
+		d.CapAdd = f.capAdd
+	}
 	return d, nil
 }
 
@@ -67,7 +71,7 @@ func templatesCreate() *command {
 	var fs *pflag.FlagSet
 	return &command{
 		name: "create", summary: "create a launch template with its version 1",
-		usage: "templates create NAME --image REF [--port N] [--type T] [--health PATH] [--env K=V]...",
+		usage: "templates create NAME --image REF [--port N] [--type T] [--health PATH] [--env K=V]... [--cap-add CAP]...",
 		flags: func(s *pflag.FlagSet) { fs = s; f.define(s) },
 		run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
@@ -102,7 +106,7 @@ func templatesVersion() *command {
 	var fs *pflag.FlagSet
 	return &command{
 		name: "version", summary: "add a version to a launch template",
-		usage: "templates version NAME [--image REF] [--env K=V]... [--from V] [--default]",
+		usage: "templates version NAME [--image REF] [--env K=V]... [--cap-add CAP]... [--from V] [--default]",
 		long:  "Fields not given are copied from the source version ($Latest unless --from says otherwise).",
 		flags: func(s *pflag.FlagSet) {
 			fs = s
@@ -193,13 +197,13 @@ func templatesInspect() *command {
 			}
 			return render(env, d, func(t *tabwriter.Writer) {
 				fmt.Fprintf(t, "template %s (%s), default version %d, latest %d\n\n", d.Name, d.ID, d.DefaultVersion, d.LatestVersion)
-				row(t, "VERSION", "IMAGE", "DIGEST", "TYPE", "PORT", "HEALTH", "ENV")
+				row(t, "VERSION", "IMAGE", "DIGEST", "TYPE", "PORT", "HEALTH", "ENV", "CAP-ADD")
 				for _, v := range d.Versions {
 					mark := fmt.Sprint(v.Version)
 					if v.Version == d.DefaultVersion {
 						mark += " (default)"
 					}
-					row(t, mark, v.Image, short(v.ImageDigest), v.InstanceType, v.Port, v.Health.Path, envString(v.Env))
+					row(t, mark, v.Image, short(v.ImageDigest), v.InstanceType, v.Port, v.Health.Path, envString(v.Env), strings.Join(v.CapAdd, ","))
 				}
 			})
 		},
