@@ -43,6 +43,7 @@ type Paths struct {
 	Socket string // the API's unix socket
 	PID    string // the daemon's pid file (JSON: pid and API address)
 	Log    string // the background daemon's output
+	Owner  string // the name of the sandbox the directory belongs to
 }
 
 // PathsIn returns the files of state directory dir.
@@ -53,5 +54,6 @@ func PathsIn(dir string) Paths {
 		Socket: filepath.Join(dir, "cattle.sock"),
 		PID:    filepath.Join(dir, "daemon.json"),
 		Log:    filepath.Join(dir, "daemon.log"),
+		Owner:  filepath.Join(dir, "sandbox"),
 	}
 }

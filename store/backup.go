@@ -142,6 +142,16 @@ func Restore(path string) (Restored, error) {
 	return res, nil
 }
 
+// Verify runs Open's checks on the state file at path without writing to
+// it or keeping it open; a missing or empty file passes (Open makes a new
+// one). A damaged file is a *DamagedError.
+func Verify(path string) error {
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		return nil
+	}
+	return verifyFile(path)
+}
+
 // verifyFile runs Open's checks on a file without writing to it.
 func verifyFile(path string) error {
 	if err := checkHeader(path); err != nil {

@@ -220,6 +220,15 @@ func resolveSandbox(env *Env) error {
 		}
 		env.StateDir = dir
 	}
+	return checkStateDirOwner(env)
+}
+
+// checkStateDirOwner refuses, before anything is touched, a state
+// directory that belongs to another sandbox than the one named.
+func checkStateDirOwner(env *Env) error {
+	if err := emulator.CheckStateDir(env.StateDir, env.Sandbox); err != nil {
+		return usageError{err.Error()}
+	}
 	return nil
 }
 

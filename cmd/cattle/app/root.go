@@ -27,6 +27,7 @@ func rootCommand() *command {
 			groupsCommand(),
 			scenarioCommand(),
 			eventsCommand(),
+			stateCommand(),
 			demoAppCommand(),
 			versionCommand(),
 		},

@@ -108,6 +108,9 @@ func startBackground(ctx context.Context, env *Env, timingName, apiAddr string) 
 	if st, err := api.NewClient(paths.Socket).Status(ctx); err == nil {
 		return fmt.Errorf("sandbox %s is already running (pid %d)", env.Sandbox, st.PID)
 	}
+	if err := checkStateFile(paths); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(paths.Dir, 0o700); err != nil {
 		return fmt.Errorf("creating the state directory: %w", err)
 	}
@@ -198,6 +201,11 @@ func downCommand() *command {
 			if err != nil {
 				return err
 			}
+			if answered && st.Sandbox != env.Sandbox {
+				// A state directory from before directories recorded their owner.
+				return fmt.Errorf("the daemon on %s runs sandbox %s, not %s: use --sandbox %s, or another --state-dir for %s",
+					paths.Socket, st.Sandbox, env.Sandbox, st.Sandbox, env.Sandbox)
+			}
 			if answered {
 				if err := client.Shutdown(ctx, purge); err != nil {
 					return err
@@ -218,7 +226,7 @@ func downCommand() *command {
 			_ = os.Remove(paths.Socket)
 			_ = os.Remove(paths.PID)
 			if purge {
-				if err := os.RemoveAll(paths.Dir); err != nil {
+				if err := emulator.RemoveStateDir(paths, env.Sandbox); err != nil {
 					return err
 				}
 			}
