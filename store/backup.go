@@ -144,7 +144,8 @@ func Restore(path string) (Restored, error) {
 
 // Verify runs Open's checks on the state file at path without writing to
 // it or keeping it open; a missing or empty file passes (Open makes a new
-// one). A damaged file is a *DamagedError.
+// one). A damaged file is a *DamagedError, one from a newer cattle a
+// *SchemaError.
 func Verify(path string) error {
 	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
 		return nil
@@ -164,7 +165,11 @@ func verifyFile(path string) error {
 	if err != nil {
 		return err
 	}
-	return b.Close()
+	err = b.View(func(tx *bolt.Tx) error {
+		_, err := fileSchema(tx, path)
+		return err
+	})
+	return errors.Join(err, b.Close())
 }
 
 // writeFileAtomic writes tx's snapshot to dst through a temporary file, so

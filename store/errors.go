@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 var (
@@ -47,8 +48,9 @@ type DamagedError struct {
 }
 
 func (e *DamagedError) Error() string {
+	reason := strings.Join(strings.Fields(e.Reason), " ") // one line, whatever bbolt said
 	return fmt.Sprintf("state file %s is damaged (%s): it is not a readable cattle state file; bring back the last backup with 'cattle state restore'",
-		e.Path, e.Reason)
+		e.Path, reason)
 }
 
 // Is makes errors.Is(err, ErrDamaged) true.

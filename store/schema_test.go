@@ -69,3 +69,23 @@ func TestOpenRefusesAFileOfAnotherSandbox(t *testing.T) {
 		t.Errorf("a new file reads as damaged: %v", err)
 	}
 }
+
+func TestVerifyRefusesANewerSchemaWithoutWriting(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	writeRaw(t, path, func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket(metaBucket)
+		if err != nil {
+			return err
+		}
+		return b.Put(schemaKey, []byte("9"))
+	})
+	if err := Verify(path); !errors.Is(err, ErrNewerSchema) {
+		t.Errorf("Verify = %v, want ErrNewerSchema", err)
+	}
+	if got := readMeta(t, path); got != "9" {
+		t.Errorf("schema after Verify = %q, want 9 untouched", got)
+	}
+	if err := Verify(filepath.Join(t.TempDir(), "missing.db")); err != nil {
+		t.Errorf("Verify of a missing file: %v, want nil (Open makes it)", err)
+	}
+}

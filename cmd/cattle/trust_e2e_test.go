@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // labelled lists the containers carrying a sandbox's label.
@@ -70,6 +72,11 @@ func TestIntegrationUpOnADamagedStateFileThenRestore(t *testing.T) {
 	c.ok("templates", "create", "keep-me", "--image", "builtin/demo", "--port", "8080")
 	c.ok("down")
 	db := filepath.Join(c.stateDir, "state.db")
+	setSchema(t, db, "9") // as a newer cattle would leave it
+	if out, errOut, code := c.run("up"); code != 1 || !strings.Contains(errOut, "schema version 9, newer than this cattle") {
+		t.Errorf("up on a newer schema: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	setSchema(t, db, "2")
 	fi, err := os.Stat(db)
 	if err != nil {
 		t.Fatal(err)
@@ -111,5 +118,20 @@ func TestIntegrationUpOnADamagedStateFileThenRestore(t *testing.T) {
 	}
 	if _, errOut, code := c.run("state", "restore"); code == 0 || !strings.Contains(errOut, "is running") {
 		t.Errorf("state restore while the daemon runs: exit %d, %s; want a refusal", code, errOut)
+	}
+}
+
+// setSchema rewrites the schema version a stopped sandbox's state file records.
+func setSchema(t *testing.T, path, version string) {
+	t.Helper()
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte(version))
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
