@@ -97,7 +97,10 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 	if err := os.MkdirAll(paths.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the state directory: %w", err)
 	}
-	db, err := store.Open(paths.DB)
+	if err := CheckStateDir(paths.Dir, opts.Sandbox); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(paths.DB, store.ForSandbox(opts.Sandbox))
 	if errors.Is(err, store.ErrLocked) {
 		return nil, alreadyRunning(opts.Sandbox, paths)
 	}
@@ -131,6 +134,9 @@ func ReadPIDFile(paths Paths) (PIDFile, error) {
 }
 
 func (d *Daemon) init(ctx context.Context) error {
+	if err := claimStateDir(d.paths, d.opts.Sandbox); err != nil {
+		return err
+	}
 	info, err := d.rt.Info(ctx)
 	if err != nil {
 		return err
@@ -170,10 +176,14 @@ func (d *Daemon) init(ctx context.Context) error {
 	}
 	bgctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	d.bg.Add(2)
+	d.bg.Add(3)
 	go func() {
 		defer d.bg.Done()
 		d.compute.Run(bgctx, reconcileInterval(d.opts.Timing))
+	}()
+	go func() {
+		defer d.bg.Done()
+		d.backupLoop(bgctx)
 	}()
 	go func() {
 		defer d.bg.Done()
@@ -343,11 +353,14 @@ func (d *Daemon) Stop(ctx context.Context, opts StopOptions) error {
 		if d.lbs != nil {
 			d.lbs.Close(context.Background())
 		}
+		if d.db != nil && !opts.Purge {
+			d.backup("shutdown")
+		}
 		d.closeAll()
 		_ = os.Remove(d.paths.Socket)
 		_ = os.Remove(d.paths.PID)
 		if opts.Purge {
-			errs = append(errs, os.RemoveAll(d.paths.Dir))
+			errs = append(errs, RemoveStateDir(d.paths, d.opts.Sandbox))
 		}
 		d.stopErr = errors.Join(errs...)
 		close(d.done)

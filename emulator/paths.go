@@ -44,6 +44,7 @@ type Paths struct {
 	PID    string // the daemon's pid file (JSON: pid and API address)
 	Log    string // the background daemon's output
 	Token  string // the TCP API's bearer token (mode 0600)
+	Owner  string // the name of the sandbox the directory belongs to
 }
 
 // PathsIn returns the files of state directory dir.
@@ -55,5 +56,6 @@ func PathsIn(dir string) Paths {
 		PID:    filepath.Join(dir, "daemon.json"),
 		Log:    filepath.Join(dir, "daemon.log"),
 		Token:  filepath.Join(dir, "api-token"),
+		Owner:  filepath.Join(dir, "sandbox"),
 	}
 }

@@ -42,7 +42,10 @@ const (
 //     image with a container running from it), or a name is taken;
 //   - errdefs.ErrUnavailable: the engine does not answer.
 
-// ContainerSpec is what a container is created from.
+// ContainerSpec is what a container is created from. A runtime always runs
+// it contained (see Containment): there is no field for privileges, host
+// mounts or host namespaces, and a runtime refuses a Network that names the
+// host's or another container's.
 type ContainerSpec struct {
 	Name       string            // container name; empty lets the engine choose
 	Image      string            // image id (sha256:...) or reference
@@ -55,6 +58,8 @@ type ContainerSpec struct {
 	HostPort   int               // host port to publish on; 0 picks a free one
 	Memory     int64             // bytes; 0 is unlimited
 	NanoCPUs   int64             // CPU quota in 1e-9 CPUs; 0 is unlimited
+	PidsLimit  int64             // most processes and threads at once; 0 is unlimited
+	CapAdd     []string          // capabilities added back, from AddableCapabilities only
 	StopSignal string            // default SIGTERM
 }
 

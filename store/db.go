@@ -8,14 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // SchemaVersion is the layout version this cattle writes and understands.
-const SchemaVersion = 1
+// Version 2 records the sandbox a file belongs to.
+const SchemaVersion = 2
 
 // lockTimeout is short so a second daemon on the same sandbox fails at once
 // instead of hanging.
@@ -26,31 +27,50 @@ type DB struct {
 	bolt *bolt.DB
 	path string
 
-	mu     sync.Mutex
-	subs   map[int]chan struct{}
-	nextID int
-	closed bool
+	mu       sync.Mutex
+	subs     map[int]chan struct{}
+	nextID   int
+	closed   bool
+	backedUp int // the transaction the last Backup copied
 }
 
+// Option configures Open.
+type Option func(*openConfig)
+
+type openConfig struct{ sandbox string }
+
+// ForSandbox makes Open record that the file belongs to sandbox, or refuse
+// a file that belongs to another.
+func ForSandbox(name string) Option { return func(c *openConfig) { c.sandbox = name } }
+
 // Open opens or creates the state file at path (mode 0600, missing parent
-// directories created 0700). A new file gets SchemaVersion recorded; a file
-// from a newer cattle is refused with a *SchemaError. If another process holds
-// the file, Open fails within about 200ms with an error wrapping ErrLocked.
-func Open(path string) (*DB, error) {
+// directories created 0700). Before using an existing file it checks it
+// (its size against its header, then every page it can reach and bbolt's
+// consistency check) and refuses a damaged one with a *DamagedError, never
+// a crash. A new file gets SchemaVersion recorded; an older file is kept as
+// PATH.vN and migrated; a file from a newer cattle is refused with a
+// *SchemaError. If another process holds the file, Open fails within about
+// 200ms with an error wrapping ErrLocked.
+func Open(path string, opts ...Option) (*DB, error) {
+	var cfg openConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create state directory for %s: %w", path, err)
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("open %s: %w (stop the cattle daemon using it, or use another --state-dir)", path, ErrLocked)
+	if err := checkHeader(path); err != nil {
+		return nil, err
 	}
-	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrVersionMismatch) || errors.Is(err, bolterrors.ErrChecksum) {
-		return nil, fmt.Errorf("open %s: %w: it is not a readable cattle state file; move it away or use another --state-dir", path, err)
+	b, err := openVerified(path, &bolt.Options{Timeout: lockTimeout})
+	if err != nil {
+		return nil, err
+	}
+	err = upgradeSchema(b, path)
+	if err == nil && cfg.sandbox != "" {
+		err = b.Update(func(tx *bolt.Tx) error { return claimSandbox(tx, path, cfg.sandbox) })
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open state file %s: %w", path, err)
-	}
-	if err := b.Update(func(tx *bolt.Tx) error { return initSchema(tx, path) }); err != nil {
 		_ = b.Close()
 		return nil, err
 	}
@@ -82,15 +102,23 @@ func (db *DB) Path() string { return db.path }
 // committed if it returns nil, nothing is if it returns an error or panics.
 // After a commit that appended events, subscribers are notified. fn must not
 // call other DB methods: bbolt allows one writer and may deadlock.
+//
+// A commit that cannot be written (a full disk) fails with an error saying
+// so; bbolt writes the new pages before the meta page that points to
+// them, so the previous state stays whole.
 func (db *DB) Update(fn func(tx *Tx) error) error {
 	var appended int
+	var fnErr error
 	err := db.bolt.Update(func(btx *bolt.Tx) error {
 		tx := &Tx{tx: btx}
 		defer func() { tx.done = true }()
-		err := fn(tx)
+		fnErr = fn(tx)
 		appended = tx.appended
-		return err
+		return fnErr
 	})
+	if err != nil && fnErr == nil {
+		return fmt.Errorf("write state file %s: %w (free some disk space; nothing of this change was kept, the previous state is intact)", db.path, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -111,15 +139,17 @@ func (db *DB) View(fn func(tx *Tx) error) error {
 
 // Locked reports whether a process holds the state file at path, as a
 // daemon does from its start until it has stopped. A missing file is not
-// locked. It only reads: it never creates the file or its directory.
+// locked. It only reads the lock bbolt takes (flock), never the file, so a
+// damaged file cannot crash it; it never creates the file or its directory.
 func Locked(path string) bool {
-	if _, err := os.Stat(path); err != nil {
+	f, err := os.Open(path)
+	if err != nil {
 		return false
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: true})
-	if err != nil {
-		return errors.Is(err, bolterrors.ErrTimeout)
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		return errors.Is(err, syscall.EWOULDBLOCK)
 	}
-	_ = b.Close()
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	return false
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
 )
@@ -21,6 +22,9 @@ var (
 	// ErrNewerSchema is matched (errors.Is) by *SchemaError: the file was
 	// written by a newer cattle.
 	ErrNewerSchema = errors.New("state file schema is newer than this cattle")
+	// ErrDamaged is matched (errors.Is) by *DamagedError: the state file
+	// cannot be read as it is.
+	ErrDamaged = errors.New("state file is damaged")
 	// ErrTxDone is returned when a Tx is used after its Update/View returned.
 	ErrTxDone = errors.New("store: transaction used after its Update/View returned")
 )
@@ -39,3 +43,20 @@ func (e *SchemaError) Error() string {
 
 // Is makes errors.Is(err, ErrNewerSchema) true.
 func (e *SchemaError) Is(target error) bool { return target == ErrNewerSchema }
+
+// DamagedError reports a state file that fails the checks Open makes before
+// using it: cut short, zeroed, overwritten, or inconsistent inside. It
+// matches ErrDamaged with errors.Is.
+type DamagedError struct {
+	Path   string
+	Reason string
+}
+
+func (e *DamagedError) Error() string {
+	reason := strings.Join(strings.Fields(e.Reason), " ") // one line, whatever bbolt said
+	return fmt.Sprintf("state file %s is damaged (%s): it is not a readable cattle state file; bring back the last backup with 'cattle state restore'",
+		e.Path, reason)
+}
+
+// Is makes errors.Is(err, ErrDamaged) true.
+func (e *DamagedError) Is(target error) bool { return target == ErrDamaged }

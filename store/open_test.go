@@ -32,8 +32,8 @@ func TestOpenCreatesPrivateFileAndDirs(t *testing.T) {
 			t.Errorf("%s mode = %v, want %v", p, fi.Mode(), want)
 		}
 	}
-	if got := readMeta(t, path); got != "1" {
-		t.Errorf("recorded schema version = %q, want \"1\"", got)
+	if got := readMeta(t, path); got != "2" {
+		t.Errorf("recorded schema version = %q, want \"2\"", got)
 	}
 }
 
@@ -95,7 +95,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	if !errors.As(err, &se) || se.Version != 3 {
 		t.Errorf("err = %#v, want *SchemaError with Version 3", err)
 	}
-	want := "state file " + path + " has schema version 3, newer than this cattle (1): upgrade cattle or use another --state-dir"
+	want := "state file " + path + " has schema version 3, newer than this cattle (2): upgrade cattle or use another --state-dir"
 	if err.Error() != want {
 		t.Errorf("message:\n got %s\nwant %s", err, want)
 	}

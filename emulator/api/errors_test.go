@@ -55,7 +55,7 @@ func TestErrorsKeepTheirClassAndMessageAcrossTheAPI(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeError(w, c.err) }))
 			defer srv.Close()
-			_, got := NewHTTPClient(strings.TrimPrefix(srv.URL, "http://")).Status(context.Background())
+			_, got := NewHTTPClient(strings.TrimPrefix(srv.URL, "http://"), "").Status(context.Background())
 			var apiErr *Error
 			if !errors.As(got, &apiErr) || apiErr.Status != c.status || apiErr.Code != c.code {
 				t.Fatalf("%v answered %v (%+v), want %d %s", c.err, got, apiErr, c.status, c.code)

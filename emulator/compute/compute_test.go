@@ -330,3 +330,40 @@ func checkInstanceOutlivesTemplate(t *testing.T, s *Service, id string) {
 		t.Fatalf("terminate after the template went: %+v, %v", out, err)
 	}
 }
+
+func TestTemplateCapabilitiesComeFromTheAllowlistAndAreInherited(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	for _, caps := range [][]string{{"SYS_ADMIN"}, {"NET_RAW", "ALL"}, {"net_admin"}} {
+		_, _, err := s.CreateTemplate(ctx, "bad", TemplateData{Image: "builtin/demo", CapAdd: caps})
+		if !errors.Is(err, errdefs.ErrInvalid) || !strings.Contains(err.Error(), "cannot be added") {
+			t.Errorf("cap_add %v: err = %v, want it refused as invalid", caps, err)
+		}
+	}
+	if ts, _ := s.Templates(ctx); len(ts) != 0 {
+		t.Fatalf("a refused template was stored: %+v", ts)
+	}
+	_, v1, err := s.CreateTemplate(ctx, "tools", TemplateData{Image: "builtin/demo", CapAdd: []string{"cap_sys_ptrace", "NET_RAW", "NET_RAW"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(v1.CapAdd, ",") != "NET_RAW,SYS_PTRACE" {
+		t.Errorf("version 1 cap_add = %v, want [NET_RAW SYS_PTRACE]", v1.CapAdd)
+	}
+	v2, err := s.CreateVersion(ctx, "tools", "", TemplateData{Env: map[string]string{"A": "b"}}, false)
+	if err != nil || strings.Join(v2.CapAdd, ",") != "NET_RAW,SYS_PTRACE" {
+		t.Errorf("version 2 cap_add = %v (%v), want it copied from version 1", v2.CapAdd, err)
+	}
+	if _, err := s.CreateVersion(ctx, "tools", "", TemplateData{CapAdd: []string{"SYS_MODULE"}}, false); !errors.Is(err, errdefs.ErrInvalid) {
+		t.Errorf("version with SYS_MODULE: err = %v, want invalid", err)
+	}
+}
+
+func TestInstanceTypesLimitProcesses(t *testing.T) {
+	want := map[string]int64{"t3.nano": 64, "t3.micro": 128, "t3.small": 256, "t3.medium": 512, "t3.large": 1024}
+	for _, it := range instanceTypes {
+		if it.PidsLimit != want[it.Name] {
+			t.Errorf("%s pids limit = %d, want %d", it.Name, it.PidsLimit, want[it.Name])
+		}
+	}
+}

@@ -216,15 +216,17 @@ func (s *Service) containerSpec(inst Instance, v TemplateVersion, itype Instance
 		labels[LabelGroup] = inst.Group
 	}
 	return sandbox.ContainerSpec{
-		Name:     "cattle-" + s.sandbox + "-" + inst.ID,
-		Image:    v.ImageDigest,
-		Cmd:      v.Command,
-		Env:      env,
-		Labels:   labels,
-		Network:  s.network,
-		Port:     v.Port,
-		Memory:   itype.MemoryMB << 20,
-		NanoCPUs: int64(itype.CPUs * 1e9),
+		Name:      "cattle-" + s.sandbox + "-" + inst.ID,
+		Image:     v.ImageDigest,
+		Cmd:       v.Command,
+		Env:       env,
+		Labels:    labels,
+		Network:   s.network,
+		Port:      v.Port,
+		Memory:    itype.MemoryMB << 20,
+		NanoCPUs:  int64(itype.CPUs * 1e9),
+		PidsLimit: itype.PidsLimit,
+		CapAdd:    v.CapAdd,
 	}
 }
 
@@ -237,7 +239,8 @@ func configHash(v TemplateVersion, itype InstanceType) string {
 		Command []string          `json:"command"`
 		Port    int               `json:"port"`
 		Type    InstanceType      `json:"type"`
-	}{v.ImageDigest, v.Env, v.Command, v.Port, itype})
+		CapAdd  []string          `json:"cap_add,omitempty"`
+	}{v.ImageDigest, v.Env, v.Command, v.Port, itype, v.CapAdd})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])[:16]
 }

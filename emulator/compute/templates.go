@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cattle-dev/cattle/internal/errdefs"
+	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/store"
 )
 
@@ -44,6 +45,11 @@ func (d TemplateData) validate() (TemplateData, error) {
 			return d, errdefs.Invalid("environment variable name %q is not valid: use NAME=VALUE", k)
 		}
 	}
+	caps, err := sandbox.NormalizeCapabilities(d.CapAdd)
+	if err != nil {
+		return d, errdefs.Invalid("%v", err)
+	}
+	d.CapAdd = caps
 	return d, nil
 }
 
@@ -300,6 +306,9 @@ func mergeData(base, override TemplateData) TemplateData {
 	}
 	if override.Description != "" {
 		out.Description = override.Description
+	}
+	if override.CapAdd != nil {
+		out.CapAdd = override.CapAdd
 	}
 	return out
 }

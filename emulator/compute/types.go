@@ -41,6 +41,9 @@ type TemplateData struct {
 	Health       HealthCheck       `json:"health,omitempty"`
 	UserData     string            `json:"user_data,omitempty"`
 	Description  string            `json:"description,omitempty"`
+	// CapAdd adds capabilities back to the instance's container, from
+	// sandbox.AddableCapabilities only.
+	CapAdd []string `json:"cap_add,omitempty"`
 }
 
 // TemplateVersion is one immutable version of a template. The image digest
@@ -104,15 +107,21 @@ type InstanceType struct {
 	Name     string  `json:"name"`
 	MemoryMB int64   `json:"memory_mb"`
 	CPUs     float64 `json:"cpus"`
+	// PidsLimit bounds the processes and threads an instance runs at once,
+	// so that a fork bomb in one stops at its own limit.
+	PidsLimit int64 `json:"pids_limit"`
 }
 
-// Instance types, scaled down so that a laptop holds a fleet of them.
+// Instance types, scaled down so that a laptop holds a fleet of them. The
+// pids limits leave a Go or JVM service and a shell session ample room (a
+// Go server runs a few dozen threads) while a runaway fork stays small
+// beside the host's default of 4 million.
 var instanceTypes = []InstanceType{
-	{"t3.nano", 64, 0.25},
-	{"t3.micro", 128, 0.5},
-	{"t3.small", 256, 1},
-	{"t3.medium", 512, 1},
-	{"t3.large", 1024, 2},
+	{"t3.nano", 64, 0.25, 64},
+	{"t3.micro", 128, 0.5, 128},
+	{"t3.small", 256, 1, 256},
+	{"t3.medium", 512, 1, 512},
+	{"t3.large", 1024, 2, 1024},
 }
 
 // DefaultInstanceType is used when a template names none.

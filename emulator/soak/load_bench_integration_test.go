@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cattle-dev/cattle/emulator"
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
@@ -59,13 +60,17 @@ func TestIntegrationBenchLoad(t *testing.T) {
 		waitGroupSettled(t, s.Client, g)
 	}
 
+	token, err := emulator.ReadToken(s.Daemon.Paths())
+	if err != nil {
+		t.Fatal(err)
+	}
 	rec := &callRecorder{routes: map[string]*routeStats{}}
 	stop := time.Now().Add(duration)
 	var wg sync.WaitGroup
 	for i := range loadClients {
 		c := s.Daemon.Client()
 		if i < loadTCPClients {
-			c = api.NewHTTPClient(s.Daemon.APIAddr())
+			c = api.NewHTTPClient(s.Daemon.APIAddr(), token)
 		}
 		wg.Add(1)
 		go func() {

@@ -29,8 +29,11 @@
 //     both speak is in the leaf lb/lbheader.
 //   - Nothing outside cmd imports cmd, tests included: the CLI's tests live
 //     with the CLI.
-//   - internal/... is test tooling: imported only by tests and test-support
-//     packages (emulatortest, sandboxtest), and importing nothing of cattle's.
+//   - internal/... are leaves: each imports nothing of cattle's outside its
+//     own internal/X tree (internal/licenses/gen imports internal/licenses).
+//     Any layer may import a leaf (internal/version, internal/errdefs), but
+//     internal/testutil is test tooling: only tests and test-support
+//     packages (emulatortest, sandboxtest) import it.
 //   - Tests may import higher layers as tools (an emulator test drives load
 //     with scenarios/loadgen), but never cmd, and the bases' tests keep to
 //     their own tree, leaf error packages and internal/....

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,16 +65,9 @@ func (r *Runtime) containerConfig(spec sandbox.ContainerSpec) (*container.Config
 		StopSignal:  spec.StopSignal,
 		StopTimeout: &stopSeconds,
 	}
-	host := &container.HostConfig{
-		NetworkMode:   container.NetworkMode(spec.Network),
-		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
-		Resources: container.Resources{
-			Memory:   spec.Memory,
-			NanoCPUs: spec.NanoCPUs,
-		},
-		// json-file keeps Logs working whatever the engine's default driver
-		// is, and the cap keeps a chatty instance from filling the disk.
-		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "10m", "max-file": "2"}},
+	host, err := containedHostConfig(spec)
+	if err != nil {
+		return nil, nil, err
 	}
 	if spec.Port != 0 {
 		port, err := tcpPort(spec.Port)
@@ -91,6 +85,45 @@ func (r *Runtime) containerConfig(spec sandbox.ContainerSpec) (*container.Config
 		host.PortBindings = network.PortMap{port: {{HostIP: loopback, HostPort: hostPort}}}
 	}
 	return cfg, host, nil
+}
+
+// containedHostConfig is the host half of a container: its limits, and the
+// containment every container gets whatever the spec says (see
+// sandbox.DroppedCapabilities). Nothing here mounts, shares or privileges.
+func containedHostConfig(spec sandbox.ContainerSpec) (*container.HostConfig, error) {
+	if err := sandbox.CheckNetwork(spec.Network); err != nil {
+		return nil, err
+	}
+	if spec.PidsLimit < 0 {
+		return nil, fmt.Errorf("pids limit %d is negative: use 0 for none", spec.PidsLimit)
+	}
+	capAdd, err := sandbox.NormalizeCapabilities(spec.CapAdd)
+	if err != nil {
+		return nil, err
+	}
+	var capDrop []string
+	for _, c := range sandbox.DroppedCapabilities {
+		if !slices.Contains(capAdd, c) {
+			capDrop = append(capDrop, c)
+		}
+	}
+	res := container.Resources{Memory: spec.Memory, NanoCPUs: spec.NanoCPUs}
+	if spec.PidsLimit > 0 {
+		res.PidsLimit = &spec.PidsLimit
+	}
+	return &container.HostConfig{
+		NetworkMode:   container.NetworkMode(spec.Network),
+		IpcMode:       container.IPCModePrivate,
+		Privileged:    false,
+		SecurityOpt:   []string{"no-new-privileges:true"},
+		CapAdd:        capAdd,
+		CapDrop:       capDrop,
+		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
+		Resources:     res,
+		// json-file keeps Logs working whatever the engine's default driver
+		// is, and the cap keeps a chatty instance from filling the disk.
+		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "10m", "max-file": "2"}},
+	}, nil
 }
 
 // Start starts a created or stopped container.

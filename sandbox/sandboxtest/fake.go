@@ -177,6 +177,13 @@ func (f *Fake) Create(ctx context.Context, spec sandbox.ContainerSpec) (string, 
 	if f.FailCreate != nil {
 		return "", f.FailCreate
 	}
+	// The containment every runtime applies refuses these whatever the engine.
+	if err := sandbox.CheckNetwork(spec.Network); err != nil {
+		return "", err
+	}
+	if _, err := sandbox.NormalizeCapabilities(spec.CapAdd); err != nil {
+		return "", err
+	}
 	img, ok := f.images[spec.Image]
 	if !ok {
 		return "", fmt.Errorf("image %s: %w", spec.Image, cerrdefs.ErrNotFound)

@@ -44,6 +44,11 @@ func down(ctx context.Context, env *Env, purge bool) error {
 	if err != nil {
 		return err
 	}
+	if answered && st.Sandbox != env.Sandbox {
+		// A state directory from before directories recorded their owner.
+		return fmt.Errorf("the daemon on %s runs sandbox %s, not %s: use --sandbox %s, or another --state-dir for %s",
+			paths.Socket, st.Sandbox, env.Sandbox, st.Sandbox, env.Sandbox)
+	}
 	if answered {
 		if err := client.Shutdown(ctx, purge); err != nil {
 			return err
@@ -64,7 +69,7 @@ func down(ctx context.Context, env *Env, purge bool) error {
 	_ = os.Remove(paths.Socket)
 	_ = os.Remove(paths.PID)
 	if purge {
-		if err := os.RemoveAll(paths.Dir); err != nil {
+		if err := emulator.RemoveStateDir(paths, env.Sandbox); err != nil {
 			return err
 		}
 	}

@@ -42,6 +42,11 @@ func resolveSandbox(env *Env) error {
 		}
 		env.StateDir = dir
 	}
+	// A state directory that belongs to another sandbox is refused before
+	// anything is touched.
+	if err := emulator.CheckStateDir(env.StateDir, env.Sandbox); err != nil {
+		return usageError{err.Error()}
+	}
 	return nil
 }
 

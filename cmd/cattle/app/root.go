@@ -51,6 +51,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newGroupsCommand(env),
 		newScenarioCommand(env),
 		newEventsCommand(env),
+		newStateCommand(env),
 		newDemoAppCommand(env),
 		newCompletionCommand(),
 		newVersionCommand(env),

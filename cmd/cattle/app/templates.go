@@ -22,7 +22,7 @@ func newTemplatesCommand(env *Env) *cobra.Command {
 type templateFlags struct {
 	image, itype, health, userData, description string
 	port                                        int
-	env, command                                []string
+	env, command, capAdd                        []string
 }
 
 func (f *templateFlags) define(fs *pflag.FlagSet) {
@@ -34,6 +34,7 @@ func (f *templateFlags) define(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.command, "command", nil, "command to run instead of the image's (repeat for each argument)")
 	fs.StringVar(&f.userData, "user-data", "", "user data passed to the instance")
 	fs.StringVar(&f.description, "description", "", "a note on this version")
+	fs.StringArrayVar(&f.capAdd, "cap-add", nil, "capability to add back to instances (repeatable): NET_RAW, NET_BIND_SERVICE or SYS_PTRACE")
 }
 
 func (f *templateFlags) data(fs *pflag.FlagSet) (compute.TemplateData, error) {
@@ -54,6 +55,9 @@ func (f *templateFlags) data(fs *pflag.FlagSet) (compute.TemplateData, error) {
 	}
 	if len(f.command) > 0 {
 		d.Command = f.command
+	}
+	if len(f.capAdd) > 0 {
+		d.CapAdd = f.capAdd
 	}
 	return d, nil
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -24,13 +25,13 @@ func newTemplatesInspectCommand(env *Env) *cobra.Command {
 			}
 			return render(env, d, func(t *tabwriter.Writer) {
 				fmt.Fprintf(t, "template %s (%s), default version %d, latest %d\n\n", d.Name, d.ID, d.DefaultVersion, d.LatestVersion)
-				row(t, "VERSION", "IMAGE", "DIGEST", "TYPE", "PORT", "HEALTH", "ENV")
+				row(t, "VERSION", "IMAGE", "DIGEST", "TYPE", "PORT", "HEALTH", "ENV", "CAP-ADD")
 				for _, v := range d.Versions {
 					mark := fmt.Sprint(v.Version)
 					if v.Version == d.DefaultVersion {
 						mark += " (default)"
 					}
-					row(t, mark, v.Image, short(v.ImageDigest), v.InstanceType, v.Port, v.Health.Path, envString(v.Env))
+					row(t, mark, v.Image, short(v.ImageDigest), v.InstanceType, v.Port, v.Health.Path, envString(v.Env), strings.Join(v.CapAdd, ","))
 				}
 			})
 		},

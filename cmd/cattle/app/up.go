@@ -106,6 +106,9 @@ func startBackground(ctx context.Context, env *Env, timingName, apiAddr string) 
 	if st, err := api.NewClient(paths.Socket).Status(ctx); err == nil {
 		return fmt.Errorf("sandbox %s is already running (pid %d)", env.Sandbox, st.PID)
 	}
+	if err := checkStateFile(paths); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(paths.Dir, 0o700); err != nil {
 		return fmt.Errorf("creating the state directory: %w", err)
 	}
