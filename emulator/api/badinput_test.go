@@ -30,7 +30,7 @@ func newAPIServer(t testing.TB, cp *controlPlane) *apiServer {
 	t.Helper()
 	srv := httptest.NewServer(cp.handler)
 	t.Cleanup(srv.Close)
-	return &apiServer{url: srv.URL, client: api.NewHTTPClient(strings.TrimPrefix(srv.URL, "http://"))}
+	return &apiServer{url: srv.URL, client: api.NewHTTPClient(strings.TrimPrefix(srv.URL, "http://"), "")}
 }
 
 // answer is what the API said to one request.
