@@ -242,8 +242,8 @@ func terminateWatchingTarget(t *testing.T, s *emulatortest.Sandbox, id string) m
 			}
 			polling = false
 		case <-time.After(50 * time.Millisecond):
-			for id, st := range targetStates(t, s.Client, "web") {
-				if id == id {
+			for target, st := range targetStates(t, s.Client, "web") {
+				if target == id {
 					states[st] = true
 				}
 			}

@@ -52,6 +52,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newScenarioCommand(env),
 		newEventsCommand(env),
 		newStateCommand(env),
+		newSandboxesCommand(env),
 		newDemoAppCommand(env),
 		newCompletionCommand(),
 		newVersionCommand(env),
