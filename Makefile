@@ -17,7 +17,7 @@ DEADCODE    := golang.org/x/tools/cmd/deadcode@v0.52.0
 export CGO_ENABLED=0
 export TESTCONTAINERS_RYUK_DISABLED=true
 
-.PHONY: build unit integration test bench verify clean release release-check notices
+.PHONY: build unit integration test bench verify clean release release-check notices docs
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cattle
@@ -70,6 +70,11 @@ release-check:
 	status=$$?; git worktree remove --force $$tmp/tree; [ $$status -eq 0 ] || exit $$status; \
 	if cmp -s $$tmp/a/SHA256SUMS $$tmp/b/SHA256SUMS; then echo "release-check: reproducible"; cat $$tmp/a/SHA256SUMS; \
 	else echo "release-check: the two builds differ:"; diff $$tmp/a/SHA256SUMS $$tmp/b/SHA256SUMS; exit 1; fi
+
+# The command reference (Markdown and man pages) and the scenario steps, from
+# the code (a test checks docs/cli is current).
+docs: build
+	rm -rf docs/cli && $(BIN) docs --dir docs/cli
 
 # THIRD_PARTY_NOTICES.md from the module graph (a test checks it is current).
 notices:

@@ -55,6 +55,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newSandboxesCommand(env),
 		newDemoAppCommand(env),
 		newCompletionCommand(),
+		newDocsCommand(env),
 		newVersionCommand(env),
 	)
 	return root
