@@ -43,6 +43,8 @@ type Paths struct {
 	Socket string // the API's unix socket
 	PID    string // the daemon's pid file (JSON: pid and API address)
 	Log    string // the background daemon's output
+	// Registry is the OCI registry's content (blobs, manifests, tags).
+	Registry string
 }
 
 // PathsIn returns the files of state directory dir.
@@ -53,5 +55,7 @@ func PathsIn(dir string) Paths {
 		Socket: filepath.Join(dir, "cattle.sock"),
 		PID:    filepath.Join(dir, "daemon.json"),
 		Log:    filepath.Join(dir, "daemon.log"),
+
+		Registry: filepath.Join(dir, "registry"),
 	}
 }
