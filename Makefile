@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/cattle-dev/cattle/cmd/cattle/app.Version=$(VERSIO
 export CGO_ENABLED=0
 export TESTCONTAINERS_RYUK_DISABLED=true
 
-.PHONY: build unit integration test bench verify clean
+.PHONY: build unit integration test bench verify conformance clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cattle
@@ -27,6 +27,11 @@ integration:
 # one package at a time (-p 1), so no benchmark shares the machine with another.
 bench: build
 	CATTLE_BENCH=1 $(GO) test -p 1 -timeout 30m -run 'Bench' -bench . -benchtime 1x -v ./...
+
+# The OCI distribution-spec conformance suite against a throwaway sandbox's
+# registry (fetched from the Go module proxy, never vendored).
+conformance: build
+	CATTLE=$(BIN) scripts/conformance.sh
 
 verify:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -23,6 +23,14 @@ func quietLogging() {
 	})
 }
 
+// keptFields are the library's log fields worth a line in the daemon log;
+// the rest (request URIs with upload state, ids, user agents) is noise.
+var keptFields = map[string]bool{
+	"http.request.method": true, "vars.name": true, "vars.reference": true, "vars.digest": true,
+	"err.code": true, "err.message": true, "err.detail": true, "error": true,
+	"provided": true, "canonical": true, "http.response.status": true,
+}
+
 type slogHook struct{}
 
 func (slogHook) Levels() []logrus.Level { return logrus.AllLevels }
@@ -41,11 +49,9 @@ func (slogHook) Fire(e *logrus.Entry) error {
 	}
 	attrs := []any{"component", "registry"}
 	for k, v := range e.Data {
-		switch k {
-		case "go.version", "http.request.useragent", "http.request.remoteaddr", "http.request.host":
-			continue
+		if keptFields[k] {
+			attrs = append(attrs, k, v)
 		}
-		attrs = append(attrs, k, v)
 	}
 	slog.Log(ctx, level, e.Message, attrs...)
 	return nil

@@ -106,6 +106,9 @@ func appConfig(dir string) (*configuration.Configuration, error) {
 	}
 	// Signs the upload state handed to clients; uploads do not outlive the daemon.
 	conf.HTTP.Secret = hex.EncodeToString(secret)
+	// Layers that name where they are fetched from (non-distributable
+	// layers) are accepted without being pushed, as the OCI spec allows.
+	conf.Validation.Manifests.URLs.Allow = []string{"^https?://"}
 	return conf, nil
 }
 

@@ -170,7 +170,9 @@ func TestImmutableRepositoryRefusesAnExistingTag(t *testing.T) {
 	}
 	for name, m := range map[string][]byte{"another image": tr.image(t, "team/app", "two"), "the same image": first} {
 		a := tr.putManifest(t, "team/app", "v1", m)
-		var body struct{ Errors []struct{ Code, Message string } }
+		var body struct {
+			Errors []struct{ Code, Message string }
+		}
 		_ = json.Unmarshal([]byte(a.body), &body)
 		if a.status != http.StatusBadRequest || len(body.Errors) != 1 || body.Errors[0].Code != ErrorCodeTagExists ||
 			!strings.Contains(body.Errors[0].Message, "'v1'") || !strings.Contains(body.Errors[0].Message, "'team/app'") {
