@@ -350,9 +350,6 @@ func (d *Daemon) Stop(ctx context.Context, opts StopOptions) error {
 		if d.cancel != nil {
 			d.cancel()
 		}
-		if d.reg != nil {
-			_ = d.reg.Close()
-		}
 		d.bg.Wait()
 		var errs []error
 		if opts.Teardown || opts.Purge {
@@ -438,6 +435,9 @@ func Teardown(ctx context.Context, rt sandbox.Runtime, sandboxName string, purge
 }
 
 func (d *Daemon) closeAll() {
+	if d.reg != nil {
+		_ = d.reg.Close()
+	}
 	if d.db != nil {
 		_ = d.db.Close()
 	}
