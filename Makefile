@@ -17,7 +17,7 @@ DEADCODE    := golang.org/x/tools/cmd/deadcode@v0.52.0
 export CGO_ENABLED=0
 export TESTCONTAINERS_RYUK_DISABLED=true
 
-.PHONY: build unit integration test bench verify clean release release-check notices docs
+.PHONY: build unit integration test bench verify conformance clean release release-check notices docs
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cattle
@@ -38,6 +38,11 @@ integration:
 # The soak alone runs 30 minutes (CATTLE_SOAK_DURATION shortens it).
 bench: build
 	CATTLE_BENCH=1 $(GO) test -p 1 -timeout 60m -run 'Bench' -bench . -benchtime 1x -v ./...
+
+# The OCI distribution-spec conformance suite against a throwaway sandbox's
+# registry (fetched from the Go module proxy, never vendored).
+conformance: build
+	CATTLE=$(BIN) scripts/conformance.sh
 
 # Fails on unformatted code, an untidy go.mod, vet or staticcheck findings,
 # and functions nothing reaches (tests included).

@@ -21,6 +21,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/images"
+	"github.com/cattle-dev/cattle/images/registry"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/store"
@@ -37,6 +38,8 @@ type Options struct {
 	// APIAddr is where the HTTP API listens ("127.0.0.1:0" picks a port,
 	// and a restarted daemon takes the port it had before when it is free).
 	APIAddr string
+	// RegistryAddr is where the OCI registry listens, chosen and kept as APIAddr.
+	RegistryAddr string
 	// Owner, for an ephemeral sandbox, is the process it lives for: once
 	// that is gone, PruneOrphans may remove the sandbox.
 	Owner *Owner
@@ -44,9 +47,10 @@ type Options struct {
 
 // PIDFile is what the daemon writes into its state directory.
 type PIDFile struct {
-	PID    int    `json:"pid"`
-	API    string `json:"api"`
-	Socket string `json:"socket"`
+	PID      int    `json:"pid"`
+	API      string `json:"api"`
+	Socket   string `json:"socket"`
+	Registry string `json:"registry"`
 }
 
 // Daemon is a running sandbox.
@@ -60,11 +64,13 @@ type Daemon struct {
 	lbs     *elb.Service
 	groups  *autoscaling.Service
 	images  *images.Catalog
+	reg     *registry.Registry
 	network string
 	started time.Time
 
 	servers  []*http.Server
 	apiAddr  string
+	regAddr  string
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
 	done     chan struct{}
@@ -78,7 +84,8 @@ var ErrAlreadyRunning = errors.New("sandbox already running")
 const kindDaemon = "daemon"
 
 type daemonRecord struct {
-	APIAddr string `json:"api_addr"`
+	APIAddr      string `json:"api_addr"`
+	RegistryAddr string `json:"registry_addr,omitempty"`
 }
 
 // Start brings a sandbox up: it opens the state, checks the engine, adopts
@@ -92,6 +99,9 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 	}
 	if opts.APIAddr == "" {
 		opts.APIAddr = "127.0.0.1:0"
+	}
+	if opts.RegistryAddr == "" {
+		opts.RegistryAddr = "127.0.0.1:0"
 	}
 	paths := PathsIn(opts.StateDir)
 	if err := os.MkdirAll(paths.Dir, 0o700); err != nil {
@@ -153,6 +163,10 @@ func (d *Daemon) init(ctx context.Context) error {
 	if err := d.images.EnsureBuiltins(ctx); err != nil {
 		return err
 	}
+	d.reg, err = registry.New(ctx, registry.Config{Dir: d.paths.Registry, DB: d.db, OnEvent: d.registryEvent})
+	if err != nil {
+		return err
+	}
 	d.compute = compute.New(compute.Config{
 		DB: d.db, Runtime: d.rt, Sandbox: d.opts.Sandbox, Network: d.network,
 		Images: d.images, Profile: d.opts.Timing,
@@ -200,9 +214,13 @@ func reconcileInterval(p timing.Profile) time.Duration {
 
 func (d *Daemon) serve() error {
 	handler := api.NewHandler(api.Backend{
-		Compute: d.compute, LB: d.lbs, Groups: d.groups, Images: d.images, DB: d.db,
+		Compute: d.compute, LB: d.lbs, Groups: d.groups, Images: d.images, Repositories: d.reg.Repositories(), DB: d.db,
 		Status: d.status, Shutdown: d.shutdownFromAPI,
 	})
+	token, err := loadToken(d.paths.Token)
+	if err != nil {
+		return err
+	}
 	_ = os.Remove(d.paths.Socket)
 	unixLn, err := net.Listen("unix", d.paths.Socket)
 	if err != nil {
@@ -212,64 +230,73 @@ func (d *Daemon) serve() error {
 		unixLn.Close()
 		return err
 	}
-	tcpLn, err := d.listenTCP()
+	tcpLn, err := d.listenTCP(d.opts.APIAddr, "API", func(r *daemonRecord) *string { return &r.APIAddr })
 	if err != nil {
 		unixLn.Close()
 		return err
 	}
-	token, err := loadToken(d.paths.Token)
+	regLn, err := d.listenTCP(d.opts.RegistryAddr, "registry", func(r *daemonRecord) *string { return &r.RegistryAddr })
 	if err != nil {
 		unixLn.Close()
 		tcpLn.Close()
 		return err
 	}
-	d.apiAddr = tcpLn.Addr().String()
-	guarded := map[net.Listener]http.Handler{
-		unixLn: api.Guard(handler, api.GuardOptions{JSONOnly: true}),
-		tcpLn:  api.Guard(handler, api.GuardOptions{JSONOnly: true, Token: token, TokenFile: d.paths.Token}),
-	}
-	for _, ln := range []net.Listener{unixLn, tcpLn} {
-		srv := &http.Server{Handler: guarded[ln], ReadHeaderTimeout: 10 * time.Second}
+	d.apiAddr, d.regAddr = tcpLn.Addr().String(), regLn.Addr().String()
+	for _, l := range []struct {
+		ln      net.Listener
+		handler http.Handler
+	}{
+		{unixLn, api.Guard(handler, api.GuardOptions{JSONOnly: true})},
+		{tcpLn, api.Guard(handler, api.GuardOptions{JSONOnly: true, Token: token, TokenFile: d.paths.Token})},
+		// No token on the registry, as on any local registry (the docker
+		// CLI pushes without a login), but the Host and Origin rules hold.
+		{regLn, api.Guard(d.reg, api.GuardOptions{})},
+	} {
+		srv := &http.Server{Handler: l.handler, ReadHeaderTimeout: 10 * time.Second}
 		d.servers = append(d.servers, srv)
 		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				slog.Error("API server stopped", "err", err)
+			if err := srv.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				slog.Error("server stopped", "addr", l.ln.Addr().String(), "err", err)
 			}
 		}()
 	}
-	pf, _ := json.Marshal(PIDFile{PID: os.Getpid(), API: d.apiAddr, Socket: d.paths.Socket})
+	pf, _ := json.Marshal(PIDFile{PID: os.Getpid(), API: d.apiAddr, Socket: d.paths.Socket, Registry: d.regAddr})
 	return os.WriteFile(d.paths.PID, pf, 0o600)
 }
 
-// listenTCP listens on 127.0.0.1, on the port the sandbox had before if it
-// is free, so that addresses a user noted keep working after a restart.
-func (d *Daemon) listenTCP() (net.Listener, error) {
+// listenTCP listens on 127.0.0.1 at want, on the port the sandbox had
+// before (kept in the record's field) if want's port is 0 and that one is
+// free, so that addresses a user noted keep working after a restart.
+func (d *Daemon) listenTCP(want, what string, field func(*daemonRecord) *string) (net.Listener, error) {
 	var rec daemonRecord
 	_ = d.db.View(func(tx *store.Tx) error {
 		_, err := tx.Get(kindDaemon, "api", &rec)
 		return err
 	})
-	host, port, err := net.SplitHostPort(d.opts.APIAddr)
+	host, port, err := net.SplitHostPort(want)
 	if err != nil {
-		return nil, fmt.Errorf("API address %q: %w", d.opts.APIAddr, err)
+		return nil, fmt.Errorf("%s address %q: %w", what, want, err)
 	}
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("API address %q is not on loopback: the API only listens on 127.0.0.1", d.opts.APIAddr)
+		return nil, fmt.Errorf("%s address %q is not on loopback: the %s only listens on 127.0.0.1", what, want, what)
 	}
-	if port == "0" && rec.APIAddr != "" {
-		if ln, err := net.Listen("tcp", rec.APIAddr); err == nil {
+	if kept := *field(&rec); port == "0" && kept != "" {
+		if ln, err := net.Listen("tcp", kept); err == nil {
 			return ln, nil
 		}
 	}
-	ln, err := net.Listen("tcp", d.opts.APIAddr)
+	ln, err := net.Listen("tcp", want)
 	if err != nil {
-		return nil, fmt.Errorf("listening on %s: %w (choose another port)", d.opts.APIAddr, err)
+		return nil, fmt.Errorf("listening on %s: %w (choose another port)", want, err)
 	}
-	rec.APIAddr = ln.Addr().String()
+	*field(&rec) = ln.Addr().String()
 	err = d.db.Update(func(tx *store.Tx) error {
 		_, err := tx.Put(kindDaemon, "api", rec)
 		return err
 	})
+	if err != nil {
+		ln.Close()
+	}
 	return ln, err
 }
 
@@ -295,7 +322,7 @@ func (d *Daemon) status(ctx context.Context) (api.Status, error) {
 	}
 	counts["images"] = len(imgs)
 	return api.Status{
-		Sandbox: d.opts.Sandbox, PID: os.Getpid(), API: d.apiAddr, Socket: d.paths.Socket,
+		Sandbox: d.opts.Sandbox, PID: os.Getpid(), API: d.apiAddr, Registry: d.regAddr, Socket: d.paths.Socket,
 		StateDir: d.paths.Dir, Network: d.network, Timing: d.opts.Timing.Name,
 		EngineVersion: d.info.Version, EngineHost: d.info.Host,
 		StartedAt: d.started.UTC().Format(time.RFC3339), Counts: counts,
@@ -304,6 +331,9 @@ func (d *Daemon) status(ctx context.Context) (api.Status, error) {
 
 // APIAddr is the 127.0.0.1 address of the HTTP API.
 func (d *Daemon) APIAddr() string { return d.apiAddr }
+
+// RegistryAddr is the 127.0.0.1 address of the OCI registry.
+func (d *Daemon) RegistryAddr() string { return d.regAddr }
 
 // Paths are the daemon's files.
 func (d *Daemon) Paths() Paths { return d.paths }
@@ -432,6 +462,9 @@ func Teardown(ctx context.Context, rt sandbox.Runtime, sandboxName string, purge
 }
 
 func (d *Daemon) closeAll() {
+	if d.reg != nil {
+		_ = d.reg.Close()
+	}
 	if d.db != nil {
 		_ = d.db.Close()
 	}

@@ -45,17 +45,20 @@ type Paths struct {
 	Log    string // the background daemon's output
 	Token  string // the TCP API's bearer token (mode 0600)
 	Owner  string // the name of the sandbox the directory belongs to
+	// Registry is the OCI registry's content (blobs, manifests, tags).
+	Registry string
 }
 
 // PathsIn returns the files of state directory dir.
 func PathsIn(dir string) Paths {
 	return Paths{
-		Dir:    dir,
-		DB:     filepath.Join(dir, "state.db"),
-		Socket: filepath.Join(dir, "cattle.sock"),
-		PID:    filepath.Join(dir, "daemon.json"),
-		Log:    filepath.Join(dir, "daemon.log"),
-		Token:  filepath.Join(dir, "api-token"),
-		Owner:  filepath.Join(dir, "sandbox"),
+		Dir:      dir,
+		DB:       filepath.Join(dir, "state.db"),
+		Socket:   filepath.Join(dir, "cattle.sock"),
+		PID:      filepath.Join(dir, "daemon.json"),
+		Log:      filepath.Join(dir, "daemon.log"),
+		Token:    filepath.Join(dir, "api-token"),
+		Owner:    filepath.Join(dir, "sandbox"),
+		Registry: filepath.Join(dir, "registry"),
 	}
 }

@@ -9,19 +9,22 @@ import (
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/images"
+	"github.com/cattle-dev/cattle/images/registry"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/store"
 )
 
 // Backend is the control plane the server exposes.
 type Backend struct {
-	Compute  *compute.Service
-	Groups   *autoscaling.Service
-	LB       *elb.Service
-	Images   *images.Catalog
-	DB       *store.DB
-	Status   func(ctx context.Context) (Status, error)
-	Shutdown func(purge bool)
+	Compute *compute.Service
+	Groups  *autoscaling.Service
+	LB      *elb.Service
+	Images  *images.Catalog
+	// Repositories are the registry's repository records.
+	Repositories *registry.Repositories
+	DB           *store.DB
+	Status       func(ctx context.Context) (Status, error)
+	Shutdown     func(purge bool)
 }
 
 // NewHandler returns the API's HTTP handler.
@@ -45,6 +48,7 @@ func NewHandler(b Backend) http.Handler {
 	mux.HandleFunc("GET /v1/events", s.events)
 	s.loadBalancerRoutes(mux)
 	s.groupRoutes(mux)
+	s.repositoryRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errdefs.NotFound("no API route %s %s", r.Method, r.URL.Path))
 	})

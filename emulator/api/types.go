@@ -10,7 +10,8 @@ import (
 type Status struct {
 	Sandbox       string         `json:"sandbox"`
 	PID           int            `json:"pid"`
-	API           string         `json:"api"` // 127.0.0.1:port of the HTTP API (and registry)
+	API           string         `json:"api"`      // 127.0.0.1:port of the HTTP API
+	Registry      string         `json:"registry"` // 127.0.0.1:port of the OCI registry
 	Socket        string         `json:"socket"`
 	StateDir      string         `json:"state_dir"`
 	Network       string         `json:"network"`
