@@ -72,3 +72,13 @@ func (s *Sandbox) Restart(t *testing.T) {
 	}
 	s.Daemon, s.Client = d, d.Client()
 }
+
+// Crash stops the daemon the way SIGKILL would leave things: no teardown,
+// no draining, containers left running for the next daemon to adopt.
+func (s *Sandbox) Crash(t *testing.T) {
+	t.Helper()
+	if err := s.Daemon.Stop(context.Background(), emulator.StopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Daemon = nil
+}
