@@ -45,6 +45,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newDownCommand(env),
 		newStatusCommand(env),
 		newImagesCommand(env),
+		newReposCommand(env),
 		newTemplatesCommand(env),
 		newInstancesCommand(env),
 		newLBCommand(env),
