@@ -119,3 +119,35 @@ func send(t *testing.T, l listener, a attempt, path, body string) (int, string) 
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// TestIntegrationRegistryKeepsTheHostAndOriginRules: the registry takes no
+// token (the docker CLI pushes without a login), but a web page can no more
+// reach it than the API.
+func TestIntegrationRegistryKeepsTheHostAndOriginRules(t *testing.T) {
+	s := emulatortest.Start(t)
+	base := "http://" + s.Daemon.RegistryAddr() + "/v2/"
+	for _, c := range []struct {
+		name, host, origin string
+		want               int
+	}{
+		{"a client on loopback, no token", "", "", 200},
+		{"DNS rebinding", "evil.example", "", 403},
+		{"a foreign page", "", "http://evil.example", 403},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, base, nil)
+		if c.host != "" {
+			req.Host = c.host
+		}
+		if c.origin != "" {
+			req.Header.Set("Origin", c.origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s: GET /v2/ answered %d, want %d", c.name, resp.StatusCode, c.want)
+		}
+	}
+}
