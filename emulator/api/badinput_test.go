@@ -168,6 +168,10 @@ var sampleBodies = map[string]struct {
 	extra  []string
 }{
 	"POST /v1/shutdown": {sample: `{"purge":false}`},
+	"POST /v1/repositories": {
+		sample: `{"name":"web2","immutable":true}`,
+		extra:  []string{`{"name":""}`, `{"name":"Bad Name!"}`, `{}`},
+	},
 	"POST /v1/templates": {
 		sample: `{"name":"web2","image":"builtin/demo","instance_type":"t3.micro","port":8080,"env":{"K":"V"},"command":["serve"],"health":{"path":"/health"},"user_data":"x","description":"d"}`,
 		extra: []string{`{"name":"web","image":"builtin/demo"}`, `{"name":"web2","image":"nope:1"}`,

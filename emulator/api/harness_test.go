@@ -15,6 +15,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/images"
+	"github.com/cattle-dev/cattle/images/registry"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
 	"github.com/cattle-dev/cattle/store"
@@ -61,12 +62,16 @@ func newControlPlane(t testing.TB) *controlPlane {
 	if err := lbs.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	reg, err := registry.New(ctx, registry.Config{Dir: t.TempDir(), DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cp := &controlPlane{runtime: rt}
 	done := make(chan struct{}, 2)
 	go func() { comp.Run(ctx, 100*time.Millisecond); done <- struct{}{} }()
 	go func() { groups.Run(ctx); done <- struct{}{} }()
 	cp.handler = api.NewHandler(api.Backend{
-		Compute: comp, Groups: groups, LB: lbs, Images: cat, DB: db,
+		Compute: comp, Groups: groups, LB: lbs, Images: cat, Repositories: reg.Repositories(), DB: db,
 		Status:   func(ctx context.Context) (api.Status, error) { return api.Status{Sandbox: "apitest"}, nil },
 		Shutdown: func(purge bool) { cp.shutdowns.Add(1) },
 	})
