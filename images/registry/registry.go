@@ -109,6 +109,9 @@ func appConfig(dir string) (*configuration.Configuration, error) {
 	// Layers that name where they are fetched from (non-distributable
 	// layers) are accepted without being pushed, as the OCI spec allows.
 	conf.Validation.Manifests.URLs.Allow = []string{"^https?://"}
+	// The library's default, which only its YAML parser sets: left at 0,
+	// GET /v2/_catalog lists no repository at all.
+	conf.Catalog.MaxEntries = 1000
 	return conf, nil
 }
 

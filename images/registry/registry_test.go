@@ -143,6 +143,9 @@ func TestPushRecordsRepositoryAndEvent(t *testing.T) {
 	if got.status != http.StatusOK || got.body != string(m) {
 		t.Fatalf("pull answered %d %q, want 200 and the pushed manifest", got.status, got.body)
 	}
+	if cat := tr.do(t, http.MethodGet, "/v2/_catalog", nil); cat.status != http.StatusOK || cat.body != `{"repositories":["web"]}`+"\n" {
+		t.Fatalf("catalog answered %d %q, want the pushed repository listed", cat.status, cat.body)
+	}
 	repo, err := tr.Repositories().Get(context.Background(), "web")
 	if err != nil || repo.Immutable {
 		t.Fatalf("repository record after a push: %+v, %v; want a mutable record", repo, err)
