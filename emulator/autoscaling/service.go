@@ -147,6 +147,12 @@ func (r *passResult) wakeAt(t time.Time) {
 // flight: it decides the next step from the stored state and starts it.
 func (s *Service) reconcileOnce(ctx context.Context) passResult {
 	var res passResult
+	if !s.compute.EngineAvailable() {
+		// Nothing is decided while the engine is away: what it would
+		// see of the instances is out of date, and it could act on none.
+		res.wakeAt(s.clock.Now().Add(time.Second))
+		return res
+	}
 	groups, active, err := s.loadState()
 	if err != nil {
 		slog.Warn("autoscaling: reading groups", "err", err)
