@@ -17,14 +17,14 @@ type course struct {
 	warmup    time.Duration
 	allowance time.Duration // after warmup, to pass the health checks
 	started   time.Time     // when this daemon started
-	// outage is how long the engine was away since a time: the clocks
-	// stop while it is.
-	outage func(since time.Time) time.Duration
 	rollback  bool
 	phase     string
 	target    Configuration // what this phase launches
 	toUpdate  map[string]bool
 	skipped   map[string]bool
+	// outage is how long the engine was away since a time: the refresh's
+	// clocks stop while it is.
+	outage func(since time.Time) time.Duration
 }
 
 func (s *Service) courseOf(g Group, r Refresh, now time.Time) course {

@@ -33,6 +33,10 @@ func TestIntegrationRefreshSurvivesTheEngineGoingAway(t *testing.T) {
 	t.Cleanup(func() { _ = proxy.Restore() }) // before the sandbox's teardown
 	c := s.Client
 	ctx := context.Background()
+	// Version 4 serves as v3, healthy (version 3 fails its health check).
+	if _, err := c.CreateVersion(ctx, "web", api.CreateVersionRequest{TemplateData: compute.TemplateData{Env: map[string]string{"DEMO_VERSION": "v3"}}}); err != nil {
+		t.Fatal(err)
+	}
 	lbRec, err := c.CreateLoadBalancer(ctx, elb.CreateRequest{Name: "web"})
 	if err != nil {
 		t.Fatal(err)
@@ -52,11 +56,11 @@ func TestIntegrationRefreshSurvivesTheEngineGoingAway(t *testing.T) {
 	t.Logf("refresh of 3 without a cut: %s", time.Since(start).Round(100*time.Millisecond))
 
 	start = time.Now()
-	r, err := c.StartRefresh(ctx, "web", autoscaling.RefreshSpec{TemplateVersion: "3", MinHealthyPercentage: intPtr(50)})
+	r, err := c.StartRefresh(ctx, "web", autoscaling.RefreshSpec{TemplateVersion: "4", MinHealthyPercentage: intPtr(50)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a v3 instance launched", 2*time.Minute, func() bool { return versions(webGroup(t, c))[3] >= 1 })
+	waitFor(t, "a v4 instance launched", 2*time.Minute, func() bool { return versions(webGroup(t, c))[4] >= 1 })
 	proxy.Cut()
 	cutAt := time.Now()
 	checkDuringOutage(t, c, r.ID, cutAt)
@@ -67,10 +71,10 @@ func TestIntegrationRefreshSurvivesTheEngineGoingAway(t *testing.T) {
 
 	r = waitRefreshDone(t, c, r.ID)
 	if r.Status != autoscaling.RefreshSuccessful {
-		t.Fatalf("refresh to v3 across the cut: %s %s", r.Status, r.StatusReason)
+		t.Fatalf("refresh to v4 across the cut: %s %s", r.Status, r.StatusReason)
 	}
 	t.Logf("refresh of 3 with a %s cut: %s", engineOutage, time.Since(start).Round(100*time.Millisecond))
-	waitFor(t, "3 healthy on v3", 2*time.Minute, func() bool { g := webGroup(t, c); return g.Healthy == 3 && versions(g)[3] == 3 })
+	waitFor(t, "3 healthy on v4", 2*time.Minute, func() bool { g := webGroup(t, c); return g.Healthy == 3 && versions(g)[4] == 3 })
 	traffic.Stop()
 	recs := traffic.Records()
 	n, first := failures(recs)

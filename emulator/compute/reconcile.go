@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/store"
 )
@@ -187,7 +188,8 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 			}
 		}
 		err := s.Reconcile(ctx, false)
-		if err != nil && ctx.Err() == nil {
+		// An engine away was told once, when the outage began.
+		if err != nil && ctx.Err() == nil && !errors.Is(err, errdefs.ErrUnavailable) {
 			slog.Warn("reconcile", "err", err)
 		}
 		if events == nil && s.EngineAvailable() {

@@ -152,4 +152,3 @@ func (p *EngineProxy) untrack(conns ...net.Conn) {
 		}
 	}
 }
-
