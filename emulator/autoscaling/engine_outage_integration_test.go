@@ -33,8 +33,9 @@ func TestIntegrationRefreshSurvivesTheEngineGoingAway(t *testing.T) {
 	t.Cleanup(func() { _ = proxy.Restore() }) // before the sandbox's teardown
 	c := s.Client
 	ctx := context.Background()
-	// Version 4 serves as v3, healthy (version 3 fails its health check).
-	if _, err := c.CreateVersion(ctx, "web", api.CreateVersionRequest{TemplateData: compute.TemplateData{Env: map[string]string{"DEMO_VERSION": "v3"}}}); err != nil {
+	// Version 4 serves as v3, made from the healthy version 2 (version 3
+	// fails its health check).
+	if _, err := c.CreateVersion(ctx, "web", api.CreateVersionRequest{From: "2", TemplateData: compute.TemplateData{Env: map[string]string{"DEMO_VERSION": "v3"}}}); err != nil {
 		t.Fatal(err)
 	}
 	lbRec, err := c.CreateLoadBalancer(ctx, elb.CreateRequest{Name: "web"})
