@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/store"
 )
 
@@ -146,14 +147,19 @@ func (s *Service) launch(ctx context.Context, p plan) {
 	var ok []compute.Instance
 	var failures []string
 	for i := range zones {
-		if errs[i] != nil {
+		if errs[i] != nil && !errors.Is(errs[i], errdefs.ErrUnavailable) {
 			failures = append(failures, errs[i].Error())
 		}
 		for _, inst := range results[i] {
-			if inst.State == compute.StateRunning {
+			switch inst.State {
+			case compute.StateRunning:
 				ok = append(ok, inst)
 				s.register(ctx, g, inst)
-			} else {
+			case compute.StatePending:
+				// The engine went away during its launch: the
+				// reconcile settles it once the engine is back, and the
+				// passes register or replace it then.
+			default:
 				failures = append(failures, inst.ID+": "+inst.StateReason)
 			}
 		}

@@ -22,11 +22,14 @@ type course struct {
 	target    Configuration // what this phase launches
 	toUpdate  map[string]bool
 	skipped   map[string]bool
+	// outage is how long the engine was away since a time: the refresh's
+	// clocks stop while it is.
+	outage func(since time.Time) time.Duration
 }
 
 func (s *Service) courseOf(g Group, r Refresh, now time.Time) course {
 	c := course{g: g, r: r, now: now, warmup: r.Preferences.InstanceWarmup.Std(), allowance: HealthAllowance(s.profile),
-		started: s.started, phase: phaseForward, target: r.Target, toUpdate: setOf(r.ToUpdate), skipped: setOf(r.Skipped)}
+		started: s.started, outage: s.compute.EngineOutage, phase: phaseForward, target: r.Target, toUpdate: setOf(r.ToUpdate), skipped: setOf(r.Skipped)}
 	if r.Status == RefreshRollbackInProgress {
 		c.rollback, c.phase, c.target = true, phaseRollback, r.Previous
 	}
@@ -48,13 +51,14 @@ func (c course) mine(m member) bool {
 
 func (c course) serves(m member) bool { return inService(c.g, m, c.warmup, c.now) }
 
-// deadline is when m must be in service.
+// deadline is when m must be in service: its warmup and health checks'
+// time, once it runs, not counting the time the engine was away.
 func (c course) deadline(m member) time.Time {
 	base := runningSince(m)
 	if c.started.After(base) {
 		base = c.started // a restarted daemon gives every instance a fair look
 	}
-	return base.Add(c.warmup + c.allowance)
+	return base.Add(c.warmup + c.allowance + c.outage(base))
 }
 
 // knownBad reports whether m is known to be failing: the load balancer
@@ -63,7 +67,7 @@ func (c course) knownBad(m member) bool {
 	if c.serves(m) {
 		return false
 	}
-	pastGrace := !c.now.Before(m.LaunchedAt.Add(c.g.HealthCheckGracePeriod.Std()))
+	pastGrace := !c.now.Before(m.LaunchedAt.Add(c.g.HealthCheckGracePeriod.Std() + c.outage(m.LaunchedAt)))
 	return m.target == TargetUnhealthy && pastGrace || !c.now.Before(c.deadline(m))
 }
 

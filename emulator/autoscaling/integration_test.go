@@ -18,7 +18,11 @@ import (
 // v2, and a v3 whose health check fails.
 func startWeb(t *testing.T) *emulatortest.Sandbox {
 	t.Helper()
-	s := emulatortest.Start(t)
+	return addWebTemplates(t, emulatortest.Start(t))
+}
+
+func addWebTemplates(t *testing.T, s *emulatortest.Sandbox) *emulatortest.Sandbox {
+	t.Helper()
 	ctx := context.Background()
 	for i, env := range []map[string]string{
 		{"DEMO_VERSION": "v1"}, {"DEMO_VERSION": "v2"}, {"DEMO_VERSION": "v3", "DEMO_FAIL_HEALTH": "1"},

@@ -9,6 +9,15 @@
 // group. Every decision a refresh makes is written to the store before it
 // acts, and every instance a refresh launches carries the refresh's id as
 // a tag, so a daemon killed at any point carries on where it was.
+//
+// The engine going away pauses it: while compute reports the engine
+// unavailable, no pass decides anything, so no instance is judged unhealthy
+// and no refresh fails for the engine's absence. A refresh's time limits
+// (an instance's warmup and health checks, the group's grace period) are
+// extended by the time the engine was away since the clock started, rather
+// than paused: the outages are recorded once, by compute, so every clock
+// follows from stored instants and that record, and a pass needs no state
+// of its own to stop and restart a clock.
 package autoscaling
 
 import (
@@ -147,6 +156,12 @@ func (r *passResult) wakeAt(t time.Time) {
 // flight: it decides the next step from the stored state and starts it.
 func (s *Service) reconcileOnce(ctx context.Context) passResult {
 	var res passResult
+	if !s.compute.EngineAvailable() {
+		// Nothing is decided while the engine is away: what it would
+		// see of the instances is out of date, and it could act on none.
+		res.wakeAt(s.clock.Now().Add(time.Second))
+		return res
+	}
 	groups, active, err := s.loadState()
 	if err != nil {
 		slog.Warn("autoscaling: reading groups", "err", err)

@@ -64,6 +64,9 @@ func (s *Service) RunInstances(ctx context.Context, req RunRequest) ([]Instance,
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkEngine(ctx); err != nil {
+		return nil, err
+	}
 	insts, err := s.createPending(req, v, itype)
 	if err != nil {
 		return nil, err
@@ -160,12 +163,34 @@ func (s *Service) zonePlan(tx *store.Tx, req RunRequest) ([]string, error) {
 	return plan, nil
 }
 
-// launch creates and starts the container of a pending instance.
+// launch creates and starts the container of a pending instance. When
+// the engine goes away meanwhile, the instance stays pending while the
+// launch waits for it (as long as ctx lasts, within engineWaitLimit): then
+// it adopts the container if it runs, or clears what was left and starts
+// again. Given up, the instance is left pending for the reconcile.
 func (s *Service) launch(ctx context.Context, inst Instance, v TemplateVersion, itype InstanceType) Instance {
 	defer s.unmarkBusy(inst.ID)
 	// The launch goes on when the caller gives up waiting: the instance
 	// is recorded already, and a client's timeout is no launch failure.
-	ctx = context.WithoutCancel(ctx)
+	work := context.WithoutCancel(ctx)
+	for {
+		out, err := s.launchOnce(work, inst, v, itype)
+		if !errors.Is(err, errdefs.ErrUnavailable) {
+			return out
+		}
+		s.engine.observe(err, s.now())
+		if !s.awaitEngine(ctx) {
+			return inst
+		}
+		if out, done := s.afterOutage(work, inst); done {
+			return out
+		}
+	}
+}
+
+// launchOnce tries a launch once. A failure of the engine's making ends
+// the instance; an engine away (errdefs.ErrUnavailable) leaves it pending.
+func (s *Service) launchOnce(ctx context.Context, inst Instance, v TemplateVersion, itype InstanceType) (Instance, error) {
 	spec := s.containerSpec(inst, v, itype)
 	id, err := s.rt.Create(ctx, spec)
 	if err == nil {
@@ -176,12 +201,15 @@ func (s *Service) launch(ctx context.Context, inst Instance, v TemplateVersion, 
 	if err == nil {
 		c, err = s.rt.Inspect(ctx, id)
 	}
+	if errors.Is(err, errdefs.ErrUnavailable) {
+		return inst, err
+	}
 	if err != nil {
 		if inst.ContainerID != "" {
 			_ = s.rt.Remove(ctx, inst.ContainerID, true)
 		}
 		out, _ := s.transition(inst.ID, StateTerminated, "Server.InternalError: launch failed: "+err.Error(), nil)
-		return out
+		return out, nil
 	}
 	out, err := s.transition(inst.ID, StateRunning, "", func(i *Instance) {
 		i.ContainerID = id
@@ -190,9 +218,30 @@ func (s *Service) launch(ctx context.Context, inst Instance, v TemplateVersion, 
 		}
 	})
 	if err != nil {
-		return inst
+		return inst, nil
 	}
-	return out
+	return out, nil
+}
+
+// afterOutage settles a launch the engine's absence interrupted: a
+// container that runs is adopted (done); any other is removed, so that the
+// launch can start again.
+func (s *Service) afterOutage(ctx context.Context, inst Instance) (Instance, bool) {
+	cs, err := s.instanceContainers(ctx, inst.ID)
+	if err != nil {
+		return inst, false
+	}
+	for _, c := range cs {
+		if c.State == sandbox.StateRunning {
+			if out, err := s.transition(inst.ID, StateRunning, "", adoptContainer(c)); err == nil {
+				return out, true
+			}
+		}
+	}
+	for _, c := range cs {
+		_ = s.rt.Remove(ctx, c.ID, true)
+	}
+	return inst, false
 }
 
 func (s *Service) containerSpec(inst Instance, v TemplateVersion, itype InstanceType) sandbox.ContainerSpec {
@@ -379,10 +428,14 @@ func (s *Service) terminate(ctx context.Context, inst Instance, reason string) (
 	// terminated instance helps nobody.
 	ctx = context.WithoutCancel(ctx)
 	if inst.ContainerID != "" {
+		// An engine away leaves the instance shutting down: the
+		// reconcile finishes it when the engine is back.
 		if err := s.rt.Stop(ctx, inst.ContainerID, s.profile.StopTimeout); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			s.engine.observe(err, s.now())
 			return inst, fmt.Errorf("stopping %s: %w", inst.ID, err)
 		}
 		if err := s.rt.Remove(ctx, inst.ContainerID, true); err != nil {
+			s.engine.observe(err, s.now())
 			return inst, fmt.Errorf("removing the container of %s: %w", inst.ID, err)
 		}
 	}
@@ -398,7 +451,11 @@ func (s *Service) Logs(ctx context.Context, id string, tail int) ([]byte, error)
 	if inst.ContainerID == "" || !inst.Live() {
 		return nil, errdefs.Conflict("instance %s is %s: its container is gone, and its logs with it", id, inst.State)
 	}
+	if err := s.checkEngine(ctx); err != nil {
+		return nil, err
+	}
 	out, err := s.rt.Logs(ctx, inst.ContainerID, tail)
+	s.engine.observe(err, s.now())
 	if errors.Is(err, errdefs.ErrNotFound) {
 		return nil, errdefs.NotFound("instance %s has no container any more (removed outside cattle): its logs are gone with it", id)
 	}

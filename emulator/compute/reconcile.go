@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/store"
 )
@@ -27,8 +28,12 @@ func (s *Service) Reconcile(ctx context.Context, adopt bool) error {
 	listedAt := s.now()
 	containers, err := s.rt.List(ctx, map[string]string{sandbox.LabelSandbox: s.sandbox, sandbox.LabelRole: RoleInstance})
 	if err != nil {
+		s.engine.observe(err, s.now())
 		return fmt.Errorf("listing the sandbox's containers: %w", err)
 	}
+	// The engine answers: what it says is adopted below, and the
+	// controllers paused by an outage go on once it is.
+	defer s.engine.answered(s.now())
 	insts, err := s.Instances(ctx)
 	if err != nil {
 		return err
@@ -159,11 +164,12 @@ func adoptContainer(c sandbox.Container) func(*Instance) {
 }
 
 // Run reconciles until ctx ends: every interval, and at once when the
-// engine reports that an instance's container changed.
+// engine reports that an instance's container changed. The event stream
+// ends when the engine goes away; it is opened again once it answers.
 func (s *Service) Run(ctx context.Context, interval time.Duration) {
-	events, err := s.rt.Events(ctx, map[string]string{sandbox.LabelSandbox: s.sandbox})
+	events, err := s.subscribe(ctx)
 	if err != nil {
-		slog.Warn("engine events unavailable; reconciling on a timer only", "err", err)
+		slog.Warn("engine events unavailable; reconciling on a timer until they are back", "err", err)
 	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -181,10 +187,19 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 				continue
 			}
 		}
-		if err := s.Reconcile(ctx, false); err != nil && ctx.Err() == nil {
+		err := s.Reconcile(ctx, false)
+		// An engine away was told once, when the outage began.
+		if err != nil && ctx.Err() == nil && !errors.Is(err, errdefs.ErrUnavailable) {
 			slog.Warn("reconcile", "err", err)
 		}
+		if events == nil && s.EngineAvailable() {
+			events, _ = s.subscribe(ctx)
+		}
 	}
+}
+
+func (s *Service) subscribe(ctx context.Context) (<-chan sandbox.Event, error) {
+	return s.rt.Events(ctx, map[string]string{sandbox.LabelSandbox: s.sandbox})
 }
 
 func interesting(action string) bool {

@@ -59,6 +59,8 @@ type Service struct {
 	busy map[string]bool
 	// zoneNext spreads instances that belong to no group over the zones.
 	zoneNext int
+
+	engine engineWatch
 }
 
 // New returns a Service.

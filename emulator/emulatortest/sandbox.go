@@ -29,8 +29,19 @@ type Sandbox struct {
 // Start brings up a sandbox with a unique name and registers its teardown.
 func Start(t *testing.T) *Sandbox {
 	t.Helper()
+	return StartOn(t, "")
+}
+
+// StartOn is Start with the daemon talking to the engine at host
+// (e.g. a testutil.EngineProxy); "" is the usual engine.
+func StartOn(t *testing.T, host string) *Sandbox {
+	t.Helper()
 	testutil.SkipIfShort(t)
-	rt, err := docker.New()
+	var opts []docker.Option
+	if host != "" {
+		opts = append(opts, docker.WithHost(host))
+	}
+	rt, err := docker.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

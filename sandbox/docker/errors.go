@@ -3,6 +3,9 @@ package docker
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -50,7 +53,7 @@ func (r *Runtime) wrap(op string, err error) error {
 		return err // already classified
 	}
 	switch {
-	case client.IsErrConnectionFailed(err):
+	case client.IsErrConnectionFailed(err) || isConnectionLost(err):
 		return unavailable(r.host(), err)
 	case cerrdefs.IsNotFound(err):
 		return &engineError{msg: fmt.Sprintf("%s: %v", op, err), kind: cerrdefs.ErrNotFound, cause: err}
@@ -62,3 +65,17 @@ func (r *Runtime) wrap(op string, err error) error {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, cerrdefs.ErrNotFound) }
+
+// isConnectionLost reports an engine that went away under a request: the
+// connection dropped, or could not be made again. The client classifies
+// only failures to connect; these are the same fault, met later.
+func isConnectionLost(err error) bool {
+	for _, e := range []error{io.EOF, io.ErrUnexpectedEOF, net.ErrClosed,
+		syscall.ECONNRESET, syscall.ECONNREFUSED, syscall.EPIPE, syscall.ENOENT} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	var op *net.OpError
+	return errors.As(err, &op)
+}

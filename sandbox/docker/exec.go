@@ -105,7 +105,7 @@ func (r *Runtime) Logs(ctx context.Context, id string, tail int) ([]byte, error)
 	defer rc.Close()
 	var out bytes.Buffer
 	if _, err := stdcopy.StdCopy(&out, &out, rc); err != nil && !errors.Is(err, io.EOF) {
-		return out.Bytes(), fmt.Errorf("read logs of container %s: %w", id, err)
+		return out.Bytes(), r.wrap("read logs of container "+id, err)
 	}
 	return out.Bytes(), nil
 }

@@ -3,7 +3,12 @@ package docker
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -60,5 +65,27 @@ func TestDockerHostFromTheEnvironmentIsHonoured(t *testing.T) {
 	_, err = r.Info(context.Background())
 	if !errors.Is(err, cerrdefs.ErrUnavailable) || !strings.Contains(err.Error(), addr) {
 		t.Fatalf("Info: err = %v, want cerrdefs.ErrUnavailable naming %s", err, addr)
+	}
+}
+
+// An engine that goes away under a request (the connection drops, or the
+// socket is gone when the client dials again) is unavailable too.
+func TestLostConnectionIsUnavailable(t *testing.T) {
+	r, err := New(WithHost("unix:///nonexistent.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	for _, cause := range []error{
+		&url.Error{Op: "Post", URL: "http://docker/containers/create", Err: io.EOF},
+		fmt.Errorf("reading: %w", io.ErrUnexpectedEOF),
+		&net.OpError{Op: "read", Net: "unix", Err: syscall.ECONNRESET},
+	} {
+		if err := r.wrap("create container", cause); !errors.Is(err, cerrdefs.ErrUnavailable) {
+			t.Errorf("wrap(%v) = %v, want cerrdefs.ErrUnavailable", cause, err)
+		}
+	}
+	if err := r.wrap("create container", errors.New("no such image")); errors.Is(err, cerrdefs.ErrUnavailable) {
+		t.Errorf("an engine's refusal is not unavailability: %v", err)
 	}
 }
