@@ -4,6 +4,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cattle-dev/cattle/emulator/api"
+	"github.com/cattle-dev/cattle/emulator/autoscaling"
 )
 
 func newGroupsLsCommand(env *Env) *cobra.Command {
@@ -11,23 +14,12 @@ func newGroupsLsCommand(env *Env) *cobra.Command {
 		Use:   "ls",
 		Short: "list auto scaling groups",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := env.Client(ctx)
-			if err != nil {
-				return err
+		RunE: fromDaemon(env, (*api.Client).Groups, func(t *tabwriter.Writer, gs []autoscaling.GroupDetail) {
+			row(t, "NAME", "TEMPLATE", "MIN", "DESIRED", "MAX", "INSTANCES", "HEALTHY", "LB", "REFRESH", "AGE")
+			for _, g := range gs {
+				row(t, g.Name, g.Template+":"+g.TemplateVersion, g.Min, g.Desired, g.Max, len(g.Instances), g.Healthy,
+					g.LoadBalancer, refreshCell(g.Refresh, g.Status), ago(g.CreatedAt))
 			}
-			gs, err := c.Groups(ctx)
-			if err != nil {
-				return env.call(err)
-			}
-			return render(env, gs, func(t *tabwriter.Writer) {
-				row(t, "NAME", "TEMPLATE", "MIN", "DESIRED", "MAX", "INSTANCES", "HEALTHY", "LB", "REFRESH", "AGE")
-				for _, g := range gs {
-					row(t, g.Name, g.Template+":"+g.TemplateVersion, g.Min, g.Desired, g.Max, len(g.Instances), g.Healthy,
-						g.LoadBalancer, refreshCell(g.Refresh, g.Status), ago(g.CreatedAt))
-				}
-			})
-		},
+		}),
 	})
 }

@@ -5,6 +5,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cattle-dev/cattle/emulator/api"
+	"github.com/cattle-dev/cattle/images"
 )
 
 func newImagesCommand(env *Env) *cobra.Command {
@@ -16,23 +19,12 @@ func newImagesLsCommand(env *Env) *cobra.Command {
 		Use:   "ls",
 		Short: "list images",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := env.Client(ctx)
-			if err != nil {
-				return err
+		RunE: fromDaemon(env, (*api.Client).Images, func(t *tabwriter.Writer, imgs []images.Image) {
+			row(t, "NAME", "DIGEST", "STATE", "SIZE", "AGE")
+			for _, i := range imgs {
+				row(t, i.Name, short(i.Digest), i.State, humanBytes(i.Size), ago(i.CreatedAt))
 			}
-			imgs, err := c.Images(ctx)
-			if err != nil {
-				return env.call(err)
-			}
-			return render(env, imgs, func(t *tabwriter.Writer) {
-				row(t, "NAME", "DIGEST", "STATE", "SIZE", "AGE")
-				for _, i := range imgs {
-					row(t, i.Name, short(i.Digest), i.State, humanBytes(i.Size), ago(i.CreatedAt))
-				}
-			})
-		},
+		}),
 	})
 }
 

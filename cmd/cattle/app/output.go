@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,9 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/spf13/cobra"
+
+	"github.com/cattle-dev/cattle/emulator/api"
 )
 
 // render writes v as JSON or YAML (the API's snake_case field names), or
@@ -78,3 +82,21 @@ func short(digest string) string {
 }
 
 func writeJSONLine(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
+
+// fromDaemon is the RunE of a read-only command: it asks the sandbox's
+// daemon with get (a client method, as (*api.Client).Groups) and renders
+// the answer, as a table drawn by table or as -o json|yaml.
+func fromDaemon[T any](env *Env, get func(*api.Client, context.Context) (T, error), table func(*tabwriter.Writer, T)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		c, err := env.Client(ctx)
+		if err != nil {
+			return err
+		}
+		v, err := get(c, ctx)
+		if err != nil {
+			return env.call(err)
+		}
+		return render(env, v, func(t *tabwriter.Writer) { table(t, v) })
+	}
+}

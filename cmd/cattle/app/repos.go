@@ -5,6 +5,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cattle-dev/cattle/emulator/api"
+	"github.com/cattle-dev/cattle/images/registry"
 )
 
 func newReposCommand(env *Env) *cobra.Command {
@@ -45,23 +48,12 @@ func newReposLsCommand(env *Env) *cobra.Command {
 		Use:   "ls",
 		Short: "list the registry's repositories",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := env.Client(ctx)
-			if err != nil {
-				return err
+		RunE: fromDaemon(env, (*api.Client).Repositories, func(t *tabwriter.Writer, rs []registry.Repository) {
+			row(t, "NAME", "TAGS", "AGE")
+			for _, r := range rs {
+				row(t, r.Name, mutability(r.Immutable), ago(r.CreatedAt))
 			}
-			rs, err := c.Repositories(ctx)
-			if err != nil {
-				return env.call(err)
-			}
-			return render(env, nonNilSlice(rs), func(t *tabwriter.Writer) {
-				row(t, "NAME", "TAGS", "AGE")
-				for _, r := range rs {
-					row(t, r.Name, mutability(r.Immutable), ago(r.CreatedAt))
-				}
-			})
-		},
+		}),
 	})
 }
 

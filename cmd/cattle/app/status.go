@@ -5,6 +5,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cattle-dev/cattle/emulator/api"
 )
 
 func newStatusCommand(env *Env) *cobra.Command {
@@ -12,27 +14,16 @@ func newStatusCommand(env *Env) *cobra.Command {
 		Use:   "status",
 		Short: "show the sandbox's daemon, API address and resource counts",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := env.Client(ctx)
-			if err != nil {
-				return err
-			}
-			st, err := c.Status(ctx)
-			if err != nil {
-				return env.call(err)
-			}
-			return render(env, st, func(t *tabwriter.Writer) {
-				fmt.Fprintf(t, "sandbox\t%s\n", st.Sandbox)
-				fmt.Fprintf(t, "pid\t%d\n", st.PID)
-				fmt.Fprintf(t, "api\thttp://%s\n", st.API)
-				fmt.Fprintf(t, "registry\t%s\n", st.Registry)
-				fmt.Fprintf(t, "state dir\t%s\n", st.StateDir)
-				fmt.Fprintf(t, "network\t%s\n", st.Network)
-				fmt.Fprintf(t, "timing\t%s\n", st.Timing)
-				fmt.Fprintf(t, "engine\tDocker %s at %s\n", st.EngineVersion, st.EngineHost)
-				fmt.Fprintf(t, "resources\t%d images, %d templates, %d instances\n", st.Counts["images"], st.Counts["templates"], st.Counts["instances"])
-			})
-		},
+		RunE: fromDaemon(env, (*api.Client).Status, func(t *tabwriter.Writer, st api.Status) {
+			fmt.Fprintf(t, "sandbox\t%s\n", st.Sandbox)
+			fmt.Fprintf(t, "pid\t%d\n", st.PID)
+			fmt.Fprintf(t, "api\thttp://%s\n", st.API)
+			fmt.Fprintf(t, "registry\t%s\n", st.Registry)
+			fmt.Fprintf(t, "state dir\t%s\n", st.StateDir)
+			fmt.Fprintf(t, "network\t%s\n", st.Network)
+			fmt.Fprintf(t, "timing\t%s\n", st.Timing)
+			fmt.Fprintf(t, "engine\tDocker %s at %s\n", st.EngineVersion, st.EngineHost)
+			fmt.Fprintf(t, "resources\t%d images, %d templates, %d instances\n", st.Counts["images"], st.Counts["templates"], st.Counts["instances"])
+		}),
 	})
 }

@@ -4,6 +4,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cattle-dev/cattle/emulator/api"
+	"github.com/cattle-dev/cattle/emulator/compute"
 )
 
 func newTemplatesLsCommand(env *Env) *cobra.Command {
@@ -11,22 +14,11 @@ func newTemplatesLsCommand(env *Env) *cobra.Command {
 		Use:   "ls",
 		Short: "list launch templates",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := env.Client(ctx)
-			if err != nil {
-				return err
+		RunE: fromDaemon(env, (*api.Client).Templates, func(t *tabwriter.Writer, ts []compute.Template) {
+			row(t, "NAME", "ID", "DEFAULT", "LATEST", "AGE")
+			for _, x := range ts {
+				row(t, x.Name, x.ID, x.DefaultVersion, x.LatestVersion, ago(x.CreatedAt))
 			}
-			ts, err := c.Templates(ctx)
-			if err != nil {
-				return env.call(err)
-			}
-			return render(env, ts, func(t *tabwriter.Writer) {
-				row(t, "NAME", "ID", "DEFAULT", "LATEST", "AGE")
-				for _, x := range ts {
-					row(t, x.Name, x.ID, x.DefaultVersion, x.LatestVersion, ago(x.CreatedAt))
-				}
-			})
-		},
+		}),
 	})
 }
