@@ -34,20 +34,13 @@ type SandboxSummary struct {
 
 // ListSandboxes finds every sandbox: the ones whose containers or network
 // carry the sandbox label, and the state directories under the default
-// state root. The runtime may be nil when no engine answers.
+// state root.
 func ListSandboxes(ctx context.Context, rt sandbox.Runtime) ([]SandboxSummary, error) {
-	found := map[string]*SandboxSummary{}
-	get := func(name string) *SandboxSummary {
-		if found[name] == nil {
-			found[name] = &SandboxSummary{Name: name}
-		}
-		return found[name]
-	}
-	var owners = map[string]Owner{}
-	if err := fromEngine(ctx, rt, get, owners); err != nil {
+	found, owners := map[string]*SandboxSummary{}, map[string]Owner{}
+	if err := fromEngine(ctx, rt, getter(found), owners); err != nil {
 		return nil, err
 	}
-	fromDisk(get)
+	fromDisk(getter(found))
 	out := make([]SandboxSummary, 0, len(found))
 	for name, s := range found {
 		s.Status = statusOf(ctx, s, owners[name])
@@ -55,6 +48,16 @@ func ListSandboxes(ctx context.Context, rt sandbox.Runtime) ([]SandboxSummary, e
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// getter returns found's entry for a name, adding it when new.
+func getter(found map[string]*SandboxSummary) func(string) *SandboxSummary {
+	return func(name string) *SandboxSummary {
+		if found[name] == nil {
+			found[name] = &SandboxSummary{Name: name}
+		}
+		return found[name]
+	}
 }
 
 func fromEngine(ctx context.Context, rt sandbox.Runtime, get func(string) *SandboxSummary, owners map[string]Owner) error {
@@ -126,18 +129,25 @@ func daemonAnswers(ctx context.Context, paths Paths) bool {
 // (a scenario run killed with SIGKILL, a cancelled CI job): their
 // containers, network and images, and their temporary state directory. A
 // sandbox whose owner lives, or that has no owner (one `cattle up`
-// started), is never touched. It returns what it removed.
+// started), is never touched. It returns what it removed. Every scenario
+// run calls it first, so it reads only the engine: no state directory, no
+// daemon is asked.
 func PruneOrphans(ctx context.Context, rt sandbox.Runtime) ([]SandboxSummary, error) {
-	all, err := ListSandboxes(ctx, rt)
-	if err != nil {
+	found, owners := map[string]*SandboxSummary{}, map[string]Owner{}
+	if err := fromEngine(ctx, rt, getter(found), owners); err != nil {
 		return nil, err
 	}
+	var orphans []SandboxSummary
+	for name, s := range found {
+		if s.Ephemeral && !owners[name].Alive() {
+			s.Status = SandboxOrphaned
+			orphans = append(orphans, *s)
+		}
+	}
+	sort.Slice(orphans, func(i, j int) bool { return orphans[i].Name < orphans[j].Name })
 	var removed []SandboxSummary
 	var errs []error
-	for _, s := range all {
-		if s.Status != SandboxOrphaned {
-			continue
-		}
+	for _, s := range orphans {
 		if err := Teardown(ctx, rt, s.Name, true); err != nil {
 			errs = append(errs, fmt.Errorf("pruning sandbox %s: %w", s.Name, err))
 			continue

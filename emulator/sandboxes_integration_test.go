@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"testing"
 	"time"
 
@@ -93,6 +94,9 @@ func TestIntegrationPruneRemovesOnlySandboxesWhoseOwnerIsGone(t *testing.T) {
 		listed[s.Name] = s
 	}
 	for name, want := range map[string]string{orphan: emulator.SandboxOrphaned, alive: emulator.SandboxRunning, daemon: emulator.SandboxStopped} {
+		if _, ok := listed[name]; !ok && name == orphan {
+			continue // another test's prune took it already (see below)
+		}
 		if s := listed[name]; s.Status != want || s.Containers != 1 || !s.Network {
 			t.Errorf("sandbox %s listed as %+v, want status %s with 1 container and its network", name, s, want)
 		}
@@ -102,8 +106,16 @@ func TestIntegrationPruneRemovesOnlySandboxesWhoseOwnerIsGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pruned) != 1 || pruned[0].Name != orphan {
-		t.Fatalf("pruned %+v, want only %s", pruned, orphan)
+	// Other tests' orphans may be pruned too (go test runs packages side by
+	// side), and a scenario run starting meanwhile prunes first: the rules
+	// are that ours goes, with its containers, and no live one is touched.
+	for _, p := range pruned {
+		if p.Name == alive || p.Name == daemon {
+			t.Fatalf("pruned %s, whose owner lives or which has none", p.Name)
+		}
+	}
+	if !slices.ContainsFunc(pruned, func(p emulator.SandboxSummary) bool { return p.Name == orphan }) {
+		t.Logf("%s was not in this prune's list: another run's prune took it first", orphan)
 	}
 	for name, want := range map[string]int{orphan: 0, alive: 1, daemon: 1} {
 		cs, err := rt.List(ctx, map[string]string{sandbox.LabelSandbox: name})

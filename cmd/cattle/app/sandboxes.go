@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cattle-dev/cattle/emulator"
+	"github.com/cattle-dev/cattle/sandbox"
 )
 
 func newSandboxesCommand(env *Env) *cobra.Command {
@@ -19,12 +20,7 @@ func newSandboxesCommand(env *Env) *cobra.Command {
 				"(no daemon: 'cattle up' adopts what is left) or orphaned (a scenario run's sandbox\n"+
 				"whose process is gone: 'cattle sandboxes prune' removes it)."),
 		Args: noArgs, Annotations: noSandbox,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := newRuntime(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer rt.Close()
+		RunE: withRuntime(func(cmd *cobra.Command, rt sandbox.Runtime) error {
 			all, err := emulator.ListSandboxes(cmd.Context(), rt)
 			if err != nil {
 				return err
@@ -36,10 +32,10 @@ func newSandboxesCommand(env *Env) *cobra.Command {
 					if s.Ephemeral {
 						kind = fmt.Sprintf("scenario run (pid %d)", s.OwnerPID)
 					}
-					row(t, s.Name, s.Status, kind, s.Containers, yesNo(s.Network), dash(s.StateDir))
+					row(t, s.Name, s.Status, kind, s.Containers, yesNo(s.Network), s.StateDir)
 				}
 			})
-		},
+		}),
 	})
 	prune := &cobra.Command{
 		Use:   "prune",
@@ -50,12 +46,7 @@ func newSandboxesCommand(env *Env) *cobra.Command {
 				"sandbox whose owner lives, or one that 'cattle up' started, is never touched.\n"+
 				"Every 'cattle scenario run' does this first."),
 		Args: noArgs, Annotations: noSandbox,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := newRuntime(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer rt.Close()
+		RunE: withRuntime(func(cmd *cobra.Command, rt sandbox.Runtime) error {
 			removed, err := emulator.PruneOrphans(cmd.Context(), rt)
 			for _, s := range removed {
 				fmt.Fprintf(env.Out, "removed sandbox %s (%d containers; its owner, pid %d, is gone)\n", s.Name, s.Containers, s.OwnerPID)
@@ -64,7 +55,7 @@ func newSandboxesCommand(env *Env) *cobra.Command {
 				fmt.Fprintln(env.Out, "no orphaned sandboxes")
 			}
 			return err
-		},
+		}),
 	}
 	return newGroupCommand("sandboxes", "every sandbox on this machine: list them, remove orphans", "", ls, prune)
 }
@@ -76,11 +67,17 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-func dash(s string) string {
-	if s == "" {
-		return "-"
+// withRuntime runs a command that talks to the engine itself, not to a
+// sandbox's daemon.
+func withRuntime(run func(*cobra.Command, sandbox.Runtime) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		rt, err := newRuntime(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer rt.Close()
+		return run(cmd, rt)
 	}
-	return s
 }
 
 func nonNilSlice[T any](s []T) []T {
