@@ -162,6 +162,9 @@ func (s *Service) drive(v groupView, r Refresh, now time.Time) refreshDecision {
 	}
 	// 4. Checkpoint: stopping at one, or going on after it, is a step alone.
 	cp := s.checkpoint(&d, c, cs.gone(r.Total), settled)
+	if cp.end {
+		return s.endAtLastCheckpoint(d, cs.gone(r.Total))
+	}
 	if cp.moved {
 		d.halt()
 		return d
@@ -203,6 +206,20 @@ func (s *Service) complete(d refreshDecision, now time.Time) refreshDecision {
 		d.record(s.refreshEvent(EventRefreshStatus, d.r, fmt.Sprintf("refresh %s Successful: %d instance(s) replaced with %s", r.ID, r.Total, r.Target)))
 		d.adopt = true
 	}
+	return d
+}
+
+// endAtLastCheckpoint ends a refresh whose last checkpoint is below 100%
+// once it is reached, as AWS does: Successful, with that share of the
+// group replaced and the rest left on the configuration it had.
+func (s *Service) endAtLastCheckpoint(d refreshDecision, gone int) refreshDecision {
+	d.halt()
+	r := &d.r
+	cps := r.Preferences.CheckpointPercentages
+	s.finish(r, RefreshSuccessful, fmt.Sprintf("ended at its last checkpoint %d%%: %d of %d instances replaced", cps[len(cps)-1], gone, r.Total))
+	r.PercentComplete, r.InstancesToUpdate = percentOf(gone, r.Total), r.Total-gone
+	d.record(s.refreshEvent(EventRefreshStatus, d.r, "refresh "+r.ID+" Successful: "+r.StatusReason))
+	d.adopt = true
 	return d
 }
 

@@ -178,6 +178,9 @@ type checkpointHold struct {
 	limit  int  // how many instances may be replaced before it
 	paused bool // it is reached: no surge
 	moved  bool // the refresh stopped at it or went on: the pass ends there
+	// end: it is the last checkpoint, below 100%, and reached: as AWS,
+	// the refresh ends there, the rest of the group left as it is.
+	end bool
 }
 
 // checkpoint holds the refresh once enough instances are replaced and
@@ -196,6 +199,10 @@ func (s *Service) checkpoint(d *refreshDecision, c course, gone int, settled boo
 	}
 	hold.paused = true
 	if !settled {
+		return hold
+	}
+	if r.CheckpointIndex == len(cps)-1 {
+		hold.end = true
 		return hold
 	}
 	delay := r.Preferences.CheckpointDelay.Std()

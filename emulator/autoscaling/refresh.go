@@ -151,11 +151,11 @@ func (s *Service) CancelRefresh(ctx context.Context, group string) (Refresh, err
 		}
 		switch {
 		case !ok:
-			return errdefs.Conflict("group %s has no instance refresh in progress to cancel", group)
+			return errdefs.Conflict("ActiveInstanceRefreshNotFound: group %s has no instance refresh in progress to cancel", group)
 		case r.Status == RefreshRollbackInProgress:
 			return errdefs.Conflict("refresh %s is rolling back, and a rollback cannot be cancelled", r.ID)
 		case r.Status == RefreshCancelling:
-			return nil
+			return errdefs.Conflict("ActiveInstanceRefreshNotFound: refresh %s of group %s is already being cancelled: wait for it with 'cattle groups refreshes %s'", r.ID, group, group)
 		}
 		r.Status, r.StatusReason = RefreshCancelling, "cancel requested"
 		r.CheckpointReachedAt = nil

@@ -110,8 +110,6 @@ func (s *Service) preferences(g Group, spec RefreshSpec) (Preferences, error) {
 	switch {
 	case p.MaxHealthyPercentage-p.MinHealthyPercentage > 100:
 		return p, errdefs.Invalid("max healthy %d%% and min healthy %d%% are more than 100 apart: narrow the range", p.MaxHealthyPercentage, p.MinHealthyPercentage)
-	case p.MinHealthyPercentage == 100 && p.MaxHealthyPercentage == 100:
-		return p, errdefs.Invalid("min and max healthy percentage are both 100, which leaves no room to replace anything: raise max healthy (e.g. 150) or lower min healthy")
 	case p.InstanceWarmup < 0:
 		return p, errdefs.Invalid("instance warmup %s is negative", p.InstanceWarmup)
 	case p.CheckpointDelay < 0:
@@ -128,9 +126,6 @@ func (s *Service) preferences(g Group, spec RefreshSpec) (Preferences, error) {
 		if i > 0 && c <= p.CheckpointPercentages[i-1] {
 			return p, errdefs.Invalid("checkpoints %v must be unique and ascending, e.g. 50,100", p.CheckpointPercentages)
 		}
-	}
-	if n := len(p.CheckpointPercentages); n > 0 && p.CheckpointPercentages[n-1] != 100 {
-		return p, errdefs.Invalid("the last checkpoint is %d%%: it must be 100 so that every instance is replaced", p.CheckpointPercentages[n-1])
 	}
 	return p, nil
 }
