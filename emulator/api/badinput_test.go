@@ -179,8 +179,9 @@ var sampleBodies = map[string]struct {
 			`{"name":"web2"}`, `{"image":"builtin/demo"}`, `{"name":"web2","image":"builtin/demo","port":65536}`},
 	},
 	"POST /v1/templates/{name}/versions": {
-		sample: `{"from":"1","set_default":true,"image":"builtin/demo","port":8080,"env":{"K":"V"}}`,
-		extra:  []string{`{"from":"99"}`, `{"from":"abc"}`, `{"from":"-1"}`, `{"image":"nope:1"}`},
+		sample: `{"from":"2","set_default":true,"image":"builtin/demo","port":8080,"env":{"K":"V"},"unset_env":["V"]}`,
+		extra: []string{`{"from":"99"}`, `{"from":"abc"}`, `{"from":"-1"}`, `{"image":"nope:1"}`,
+			`{"from":"1","unset_env":["V"]}`, `{"env":{"V":"3"},"unset_env":["V"]}`},
 	},
 	"POST /v1/templates/{name}/default": {
 		sample: `{"version":"2"}`,
@@ -227,7 +228,7 @@ var sampleBodies = map[string]struct {
 		extra:  []string{`{"template_version":"99"}`, `{"template_version":"nope:1"}`, `{"template_version":"2","checkpoint_percentages":[100,50]}`},
 	},
 	"PUT /v1/groups/{name}/policy": {
-		sample: `{"target_cpu":50.5,"instance_warmup":"1s","scale_in_cooldown":"1s","disable_scale_in":true}`,
+		sample: `{"target_cpu":50.5,"instance_warmup":"1s","disable_scale_in":true}`,
 		extra:  []string{`{}`, `{"target_cpu":50,"target_requests_per_target":10}`},
 	},
 }

@@ -108,7 +108,7 @@ func (s *server) createVersion(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	v, err := s.b.Compute.CreateVersion(r.Context(), r.PathValue("name"), req.From, req.TemplateData, req.SetDefault)
+	v, err := s.b.Compute.CreateVersion(r.Context(), r.PathValue("name"), req.From, req.TemplateData, req.SetDefault, req.UnsetEnv...)
 	reply(w, v, err)
 }
 

@@ -32,6 +32,9 @@ type CreateTemplateRequest struct {
 type CreateVersionRequest struct {
 	From       string `json:"from,omitempty"` // the source version; $Latest when empty
 	SetDefault bool   `json:"set_default,omitempty"`
+	// UnsetEnv names environment variables the new version drops from
+	// its source.
+	UnsetEnv []string `json:"unset_env,omitempty"`
 	compute.TemplateData
 }
 

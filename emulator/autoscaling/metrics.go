@@ -73,6 +73,8 @@ type series struct {
 	// load spread over other instances, and are left out.
 	warmKey   string
 	warmSince time.Time
+	// alarm is the state of the policy's alarms, datapoint by datapoint.
+	alarm alarms
 }
 
 // add appends x and drops the samples the period no longer needs: the

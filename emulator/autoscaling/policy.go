@@ -13,9 +13,28 @@ import (
 // PolicyTargetTracking is the one policy type: AWS's TargetTrackingScaling.
 const PolicyTargetTracking = "TargetTrackingScaling"
 
+// notModelledPolicies are AWS's other policy types, which cattle does not
+// model; naming one is refused with a pointer to the rule index.
+var notModelledPolicies = map[string]string{
+	"SimpleScaling":     "simple scaling (an alarm and a cooldown)",
+	"StepScaling":       "step scaling (an alarm and step adjustments)",
+	"PredictiveScaling": "predictive scaling (a forecast of the load)",
+}
+
+// The alarms AWS creates for a target tracking policy: the high one goes
+// off after 3 consecutive metric periods above the target, the low one
+// after 15 below it.
+const (
+	alarmHighDatapoints = 3
+	alarmLowDatapoints  = 15
+)
+
 // PolicySpec asks for a target tracking scaling policy on a group. It
 // names exactly one target.
 type PolicySpec struct {
+	// PolicyType is TargetTrackingScaling (the default), the one type
+	// cattle models.
+	PolicyType string `json:"policy_type,omitempty"`
 	// TargetRequestsPerTarget is the requests per target per minute to
 	// keep the group's load balancer at (ALBRequestCountPerTarget).
 	TargetRequestsPerTarget float64 `json:"target_requests_per_target,omitempty"`
@@ -25,24 +44,22 @@ type PolicySpec struct {
 	// InstanceWarmup keeps a new instance out of the metric until it is
 	// warm; default: the group's health check grace period.
 	InstanceWarmup *Duration `json:"instance_warmup,omitempty"`
-	// ScaleInCooldown is the least time between a scaling activity and a
-	// scale in; default: the timing profile's cooldown.
-	ScaleInCooldown *Duration `json:"scale_in_cooldown,omitempty"`
 	// DisableScaleIn makes the policy only ever add capacity.
 	DisableScaleIn bool `json:"disable_scale_in,omitempty"`
 }
 
 // Policy is a group's target tracking scaling policy, as stored. It
-// keeps the metric near the target: it scales out as soon as the metric
-// says so, and in only when no instance is warming up and the cooldown
-// since its last scaling has passed. It waits while a refresh runs.
+// keeps the metric near the target as AWS's two alarms do: it scales out
+// after the metric is above the target for 3 consecutive metric periods,
+// and in after it is below for 15, when no instance is warming up. There
+// is no cooldown: instance warmup takes its place. It waits while a
+// refresh runs.
 type Policy struct {
-	Type            string   `json:"type"`
-	Metric          string   `json:"metric"`
-	TargetValue     float64  `json:"target_value"`
-	InstanceWarmup  Duration `json:"instance_warmup"`
-	ScaleInCooldown Duration `json:"scale_in_cooldown"`
-	DisableScaleIn  bool     `json:"disable_scale_in,omitempty"`
+	Type           string   `json:"type"`
+	Metric         string   `json:"metric"`
+	TargetValue    float64  `json:"target_value"`
+	InstanceWarmup Duration `json:"instance_warmup"`
+	DisableScaleIn bool     `json:"disable_scale_in,omitempty"`
 	// LastScaledAt is when the policy last changed the desired capacity.
 	LastScaledAt *time.Time `json:"last_scaled_at,omitempty"`
 }
@@ -106,9 +123,13 @@ func (s *Service) DeletePolicy(ctx context.Context, group string) (GroupDetail, 
 
 // newPolicy validates a spec for group g and fills in its defaults.
 func (s *Service) newPolicy(g Group, spec PolicySpec) (Policy, error) {
-	p := Policy{Type: PolicyTargetTracking, InstanceWarmup: g.HealthCheckGracePeriod,
-		ScaleInCooldown: Duration(s.profile.Cooldown), DisableScaleIn: spec.DisableScaleIn}
+	p := Policy{Type: PolicyTargetTracking, InstanceWarmup: g.HealthCheckGracePeriod, DisableScaleIn: spec.DisableScaleIn}
+	if what, ok := notModelledPolicies[spec.PolicyType]; ok {
+		return p, errdefs.Invalid("policy type %s is not modelled: cattle models %s only, not %s (see docs/fidelity.md)", spec.PolicyType, PolicyTargetTracking, what)
+	}
 	switch {
+	case spec.PolicyType != "" && spec.PolicyType != PolicyTargetTracking:
+		return p, errdefs.Invalid("policy type %q is not valid: use %s", spec.PolicyType, PolicyTargetTracking)
 	case spec.TargetRequestsPerTarget < 0 || spec.TargetCPU < 0:
 		return p, errdefs.Invalid("a scaling policy's target must be above 0: pass a positive --target-requests-per-target or --target-cpu")
 	case spec.TargetRequestsPerTarget > 0 && spec.TargetCPU > 0:
@@ -129,18 +150,15 @@ func (s *Service) newPolicy(g Group, spec PolicySpec) (Policy, error) {
 	if spec.InstanceWarmup != nil {
 		p.InstanceWarmup = *spec.InstanceWarmup
 	}
-	if spec.ScaleInCooldown != nil {
-		p.ScaleInCooldown = *spec.ScaleInCooldown
-	}
-	if p.InstanceWarmup < 0 || p.ScaleInCooldown < 0 {
-		return p, errdefs.Invalid("instance warmup %s and scale-in cooldown %s must not be negative: pass 0s or more", p.InstanceWarmup, p.ScaleInCooldown)
+	if p.InstanceWarmup < 0 {
+		return p, errdefs.Invalid("instance warmup %s must not be negative: pass 0s or more", p.InstanceWarmup)
 	}
 	return p, nil
 }
 
 // String describes the policy in one line.
 func (p Policy) String() string {
-	s := fmt.Sprintf("tracks %s at %s (warmup %s, scale-in cooldown %s", p.Metric, p.describeTarget(), p.InstanceWarmup, p.ScaleInCooldown)
+	s := fmt.Sprintf("tracks %s at %s (warmup %s", p.Metric, p.describeTarget(), p.InstanceWarmup)
 	if p.DisableScaleIn {
 		s += ", scale in disabled"
 	}

@@ -64,28 +64,38 @@ func TestPolicyScalesOutUnderLoadAndHoldsAtTarget(t *testing.T) {
 	}
 }
 
-func TestPolicyScalesInOnlyAfterTheCooldown(t *testing.T) {
+// As AWS's high alarm: the group scales out after the metric is above the
+// target for 3 consecutive metric periods, not at the first reading.
+func TestPolicyScalesOutAfterThreePeriodsAbove(t *testing.T) {
 	h := newHarness(t)
 	h.webGroup(2)
-	cooldown := 30 * time.Second
-	h.putPolicy(PolicySpec{TargetRequestsPerTarget: 100, InstanceWarmup: D(0), ScaleInCooldown: D(cooldown)})
-	h.metrics.setLoad(360)
+	period := h.profile.MetricPeriod
+	start := h.clock.Now()
+	h.putPolicy(PolicySpec{TargetRequestsPerTarget: 100, InstanceWarmup: D(0)})
+	h.metrics.setLoad(360) // 180 per target per minute on 2
 	h.runUntil("scaled out", func() bool { return h.desired() == 4 })
-	scaledOut := h.lastScaledAt()
-	h.waitHealthy(4)
-	h.metrics.setLoad(0)
+	if took := h.lastScaledAt().Sub(start); took < 2*period || took >= 4*period {
+		t.Fatalf("scaled out %s after the load came, want after 3 datapoints a period (%s) apart", took, period)
+	}
+}
 
-	// The metric is 0 long before the cooldown ends: the group waits.
-	for h.clock.Now().Before(scaledOut.Add(cooldown - time.Second)) {
+// As AWS's low alarm: the group scales in after the metric is below the
+// target for 15 consecutive metric periods; there is no cooldown.
+func TestPolicyScalesInAfterFifteenPeriodsBelow(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(4)
+	period := h.profile.MetricPeriod
+	start := h.clock.Now()
+	h.putPolicy(PolicySpec{TargetRequestsPerTarget: 100, InstanceWarmup: D(0)})
+	for h.clock.Now().Before(start.Add(14 * period)) {
 		h.advance(step)
 		if d := h.desired(); d != 4 {
-			t.Fatalf("scaled in to %d at %s, inside the cooldown of %s since %s", d,
-				h.clock.Now().Format(time.TimeOnly), cooldown, scaledOut.Format(time.TimeOnly))
+			t.Fatalf("scaled in to %d after %s: the low alarm needs 15 datapoints, a period (%s) apart", d, h.clock.Now().Sub(start), period)
 		}
 	}
 	h.runUntil("scaled in", func() bool { return h.desired() == 1 })
-	if at := h.lastScaledAt(); at.Before(scaledOut.Add(cooldown)) {
-		t.Errorf("scaled in at %s, before the cooldown ended at %s", at, scaledOut.Add(cooldown))
+	if took := h.lastScaledAt().Sub(start); took >= 17*period {
+		t.Fatalf("scaled in %s after the metric fell, want after 15 datapoints", took)
 	}
 	evs := h.scaleEvents()
 	if last := evs[len(evs)-1]; !strings.Contains(last, "scaling in from 4 to 1 (min 1): 0 requests per target per minute, target 100") {
@@ -170,7 +180,8 @@ func TestPolicyScaleInCanBeDisabled(t *testing.T) {
 	h := newHarness(t)
 	h.webGroup(3)
 	h.putPolicy(PolicySpec{TargetRequestsPerTarget: 100, InstanceWarmup: D(0), DisableScaleIn: true})
-	h.advance(30 * time.Second)
+	h.advance(20 * h.profile.MetricPeriod) // the low alarm goes off after 15
+
 	if d := h.desired(); d != 3 {
 		t.Fatalf("desired %d with scale in disabled", d)
 	}
@@ -193,6 +204,9 @@ func TestPolicyValidationAndLifecycle(t *testing.T) {
 		{"web", PolicySpec{TargetRequestsPerTarget: -1}, "above 0"},
 		{"web", PolicySpec{TargetCPU: 50, InstanceWarmup: D(-time.Second)}, "negative"},
 		{"nolb", PolicySpec{TargetRequestsPerTarget: 100}, "no load balancer"},
+		{"web", PolicySpec{PolicyType: "StepScaling", TargetCPU: 50}, "not modelled"},
+		{"web", PolicySpec{PolicyType: "SimpleScaling", TargetCPU: 50}, "docs/fidelity.md"},
+		{"web", PolicySpec{PolicyType: "Fancy", TargetCPU: 50}, "use TargetTrackingScaling"},
 	} {
 		_, err := h.svc.PutPolicy(ctx, c.group, c.spec)
 		if !errors.Is(err, errdefs.ErrInvalid) || !strings.Contains(err.Error(), c.want) {
@@ -206,15 +220,15 @@ func TestPolicyValidationAndLifecycle(t *testing.T) {
 	d := h.putPolicy(PolicySpec{TargetRequestsPerTarget: 120, InstanceWarmup: D(3 * time.Second)})
 	p := d.Policy
 	if p == nil || p.Type != PolicyTargetTracking || p.Metric != MetricRequestCountPerTarget || p.TargetValue != 120 ||
-		p.InstanceWarmup != Duration(3*time.Second) || p.ScaleInCooldown != Duration(h.profile.Cooldown) {
+		p.InstanceWarmup != Duration(3*time.Second) {
 		t.Fatalf("policy %+v", p)
 	}
 	evs := h.events(EventGroupPolicy)
-	if len(evs) != 1 || !strings.Contains(evs[0].Message, "tracks ALBRequestCountPerTarget at 120 requests per target per minute (warmup 3s, scale-in cooldown 5s)") {
+	if len(evs) != 1 || !strings.Contains(evs[0].Message, "tracks ALBRequestCountPerTarget at 120 requests per target per minute (warmup 3s)") {
 		t.Fatalf("policy events: %v", evs)
 	}
 
-	// It survives a restart, with when it last scaled (its cooldown).
+	// It survives a restart, with when it last scaled.
 	h.metrics.setLoad(500)
 	h.runUntil("scaled out", func() bool { return h.desired() == 5 })
 	scaled := h.lastScaledAt()

@@ -12,13 +12,16 @@ import (
 // trackPass applies the group's target tracking policy, as AWS does:
 //   - the metric averages over warm instances only (in service, and past
 //     the policy's warmup since launch);
-//   - the capacity that brings it to the target is ceil(warm * metric /
-//     target), kept within min (at least 1: with none there is nothing to
-//     measure) and max;
+//   - once a metric period, the metric is a datapoint for AWS's two
+//     alarms: above the target for 3 consecutive periods sets off the high
+//     one, below it for 15 the low one;
+//   - while an alarm is set off, the capacity that brings the metric to
+//     the target is ceil(warm * metric / target), kept within min (at
+//     least 1: with none there is nothing to measure) and max;
 //   - a higher capacity is set at once: instances still warming up are
 //     part of the desired capacity already, so they are not launched twice;
-//   - a lower one waits until no instance warms up and the scale-in
-//     cooldown since the policy's last scaling has passed.
+//   - a lower one waits until no instance warms up, and never happens with
+//     scale in disabled.
 //
 // It returns the group as the capacity pass should see it.
 func (s *Service) trackPass(v groupView, now time.Time) (Group, passResult, error) {
@@ -32,21 +35,23 @@ func (s *Service) trackPass(v groupView, now time.Time) (Group, passResult, erro
 	if !ok {
 		return g, res, nil
 	}
+	al, due := s.datapoint(g.Name, r.Value, pol.TargetValue, now)
+	res.wakeAt(al.next)
+	if !due {
+		return g, res, nil
+	}
 	want, bound, ok := boundedCapacity(g, r, pol.TargetValue)
 	if !ok || want == g.Desired {
 		return g, res, nil
 	}
 	direction := "out"
+	if want > g.Desired && al.high < alarmHighDatapoints {
+		return g, res, nil
+	}
 	if want < g.Desired {
 		direction = "in"
-		if pol.DisableScaleIn || warming > 0 {
+		if pol.DisableScaleIn || warming > 0 || al.low < alarmLowDatapoints {
 			return g, res, nil
-		}
-		if pol.LastScaledAt != nil {
-			if until := pol.LastScaledAt.Add(pol.ScaleInCooldown.Std()); now.Before(until) {
-				res.wakeAt(until)
-				return g, res, nil
-			}
 		}
 	}
 	reason := fmt.Sprintf("scaling %s from %d to %d%s: %s, target %s", direction, g.Desired, want, bound,
@@ -57,6 +62,39 @@ func (s *Service) trackPass(v groupView, now time.Time) (Group, passResult, erro
 	}
 	res.acted = true
 	return g, res, nil
+}
+
+// alarms is the state of a policy's two alarms: how many consecutive
+// datapoints were above and below the target, and when the next is due.
+type alarms struct {
+	high, low int
+	next      time.Time
+}
+
+// datapoint records the metric as a datapoint of the group's alarms when
+// one is due, once a metric period; due says whether it did.
+func (s *Service) datapoint(group string, value, target float64, now time.Time) (alarms, bool) {
+	period := metricPeriod(s.profile)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sr := s.series[group]
+	if sr == nil {
+		return alarms{next: now.Add(period)}, false
+	}
+	if !sr.alarm.next.IsZero() && now.Before(sr.alarm.next) {
+		return sr.alarm, false
+	}
+	a := &sr.alarm
+	a.next = now.Add(period)
+	switch {
+	case value > target:
+		a.high, a.low = a.high+1, 0
+	case value < target:
+		a.high, a.low = 0, a.low+1
+	default:
+		a.high, a.low = 0, 0
+	}
+	return *a, true
 }
 
 // warmth sorts a group's members for its policy: the ids of the warm ones

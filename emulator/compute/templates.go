@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -84,13 +85,18 @@ func (s *Service) CreateTemplate(ctx context.Context, name string, data Template
 
 // CreateVersion adds a version to a template. Fields left empty are taken
 // from the source version (the latest unless from is set), as AWS's
-// SourceVersion does.
-func (s *Service) CreateVersion(ctx context.Context, name string, from string, data TemplateData, setDefault bool) (TemplateVersion, error) {
+// SourceVersion does; the environment variables named in unsetEnv are
+// dropped from the copy, so that a fix made on top of a broken version
+// need not inherit its breakage.
+func (s *Service) CreateVersion(ctx context.Context, name string, from string, data TemplateData, setDefault bool, unsetEnv ...string) (TemplateVersion, error) {
 	src, err := s.ResolveVersion(ctx, name, orDefault(from, VersionLatest))
 	if err != nil {
 		return TemplateVersion{}, err
 	}
 	data = mergeData(src.TemplateData, data)
+	if data, err = withoutEnv(data, src, unsetEnv); err != nil {
+		return TemplateVersion{}, err
+	}
 	data, digest, err := s.prepareVersion(ctx, data)
 	if err != nil {
 		return TemplateVersion{}, err
@@ -274,6 +280,26 @@ func (s *Service) templateNotFound(name string) error {
 }
 
 // mergeData fills what override leaves empty from base.
+// withoutEnv drops the keys of unset from data's environment; each must
+// be in the source version's, and none may be set again in the same call.
+func withoutEnv(data TemplateData, src TemplateVersion, unset []string) (TemplateData, error) {
+	if len(unset) == 0 {
+		return data, nil
+	}
+	env := maps.Clone(data.Env)
+	for _, k := range unset {
+		if _, ok := src.Env[k]; !ok {
+			return data, errdefs.Invalid("version %d of template %s has no environment variable %s to unset: check the name", src.Version, src.TemplateName, k)
+		}
+		if v, ok := env[k]; ok && v != src.Env[k] {
+			return data, errdefs.Invalid("environment variable %s is both set and unset: give one of --env %s=... and --unset-env %s", k, k, k)
+		}
+		delete(env, k)
+	}
+	data.Env = env
+	return data, nil
+}
+
 func mergeData(base, override TemplateData) TemplateData {
 	out := base
 	if override.Image != "" {

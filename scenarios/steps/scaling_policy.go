@@ -20,7 +20,6 @@ type scalingPolicy struct {
 	TargetRequestsPerTarget float64             `yaml:"target_requests_per_target"`
 	TargetCPU               float64             `yaml:"target_cpu"`
 	Warmup                  *scenarios.Duration `yaml:"warmup"`
-	Cooldown                *scenarios.Duration `yaml:"cooldown"`
 }
 
 func (s *scalingPolicy) Validate() error {
@@ -34,9 +33,6 @@ func (s *scalingPolicy) Execute(ctx context.Context, r *scenarios.Run) error {
 	spec := autoscaling.PolicySpec{TargetRequestsPerTarget: s.TargetRequestsPerTarget, TargetCPU: s.TargetCPU}
 	if s.Warmup != nil {
 		spec.InstanceWarmup = autoscaling.D(s.Warmup.D())
-	}
-	if s.Cooldown != nil {
-		spec.ScaleInCooldown = autoscaling.D(s.Cooldown.D())
 	}
 	if _, err := r.Client.PutPolicy(ctx, s.Group, spec); err != nil {
 		return err

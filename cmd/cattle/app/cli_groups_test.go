@@ -71,3 +71,37 @@ func TestCLIGroupsRefreshAndRollback(t *testing.T) {
 		t.Errorf("inspect after rm: exit %d, %s", code, errOut)
 	}
 }
+
+// A version made from a broken one can drop the key that broke it, and a
+// refresh to it succeeds.
+func TestCLITemplatesVersionUnsetEnv(t *testing.T) {
+	dir := startDaemon(t)
+	mustCattle(t, dir, "templates", "version", "web", "--env", "BROKEN=1")
+	out := mustCattle(t, dir, "templates", "version", "web", "--unset-env", "BROKEN")
+	if !strings.Contains(out, "template web version 5 created") {
+		t.Fatalf("templates version --unset-env said:\n%s", out)
+	}
+	var v struct {
+		Versions []struct {
+			Version int               `json:"version"`
+			Env     map[string]string `json:"env"`
+		} `json:"versions"`
+	}
+	if err := json.Unmarshal([]byte(mustCattle(t, dir, "templates", "inspect", "web", "-o", "json")), &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, ver := range v.Versions {
+		_, broken := ver.Env["BROKEN"]
+		if ver.Version == 5 && (broken || ver.Env["V"] != "3") {
+			t.Fatalf("version 5 env %v: want V=3 copied and BROKEN dropped", ver.Env)
+		}
+	}
+	mustCattle(t, dir, "groups", "create", "web", "--template", "web:1", "--min", "1", "--max", "2", "--desired", "1", "--lb", "web", "--wait")
+	if out := mustCattle(t, dir, "groups", "refresh", "web", "--template-version", "5", "--wait"); !strings.HasSuffix(out, "ended Successful\n") {
+		t.Errorf("refresh to the fixed version said:\n%s", out)
+	}
+	code, _, errOut := cattle(t, dir, "templates", "version", "web", "--unset-env", "NOPE")
+	if code != 2 || !strings.Contains(errOut, "no environment variable NOPE") {
+		t.Errorf("unset of a key the source lacks: exit %d, %s", code, errOut)
+	}
+}

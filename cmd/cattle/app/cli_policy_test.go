@@ -14,8 +14,8 @@ func TestCLIGroupsPolicy(t *testing.T) {
 	if out := mustCattle(t, dir, "groups", "policy", "web"); !strings.Contains(out, "group web has no scaling policy") {
 		t.Errorf("policy of a group without one:\n%s", out)
 	}
-	out := mustCattle(t, dir, "groups", "policy", "web", "--target-requests-per-target", "100", "--warmup", "0s", "--cooldown", "1s")
-	want := "group web tracks ALBRequestCountPerTarget at 100 requests per target per minute (warmup 0s, scale-in cooldown 1s); desired 2 (min 1, max 4)"
+	out := mustCattle(t, dir, "groups", "policy", "web", "--target-requests-per-target", "100", "--warmup", "0s")
+	want := "group web tracks ALBRequestCountPerTarget at 100 requests per target per minute (warmup 0s); desired 2 (min 1, max 4)"
 	if !strings.Contains(out, want) {
 		t.Errorf("policy said:\n%s\nwant %q", out, want)
 	}
@@ -45,6 +45,7 @@ func TestCLIGroupsPolicy(t *testing.T) {
 		{[]string{"--warmup", "1s"}, "needs a target"},
 		{[]string{"--delete", "--target-cpu", "50"}, "--delete takes no other flag"},
 		{[]string{"--target-cpu", "150"}, "out of range"},
+		{[]string{"--target-cpu", "50", "--type", "StepScaling"}, "not modelled"},
 	} {
 		code, _, errOut := cattle(t, dir, append([]string{"groups", "policy", "web"}, c.args...)...)
 		if code != 2 || !strings.Contains(errOut, c.want) {

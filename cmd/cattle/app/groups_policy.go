@@ -14,9 +14,11 @@ import (
 )
 
 const policyHelp = "The policy keeps a metric near its target, as AWS target tracking does: desired capacity becomes\n" +
-	"ceil(warm instances * metric / target), within min (at least 1) and max. It scales out as soon as the\n" +
-	"metric is above target; it scales in only when no instance is warming up and the cooldown since its\n" +
-	"last scaling has passed. New instances count toward the metric once their warmup is over.\n\n" +
+	"ceil(warm instances * metric / target), within min (at least 1) and max. As AWS's two alarms, it\n" +
+	"scales out after the metric is above target for 3 consecutive metric periods, and in after it is\n" +
+	"below for 15, when no instance is warming up; there is no cooldown. New instances count toward the\n" +
+	"metric once their warmup is over. Only TargetTrackingScaling is modelled: simple, step and\n" +
+	"predictive scaling are refused (docs/fidelity.md says what cattle does not model).\n\n" +
 	"--target-requests-per-target is ALBRequestCountPerTarget: requests each target of the group's load\n" +
 	"balancer is sent PER MINUTE, as AWS counts it (the sandbox averages over the timing profile's metric\n" +
 	"period, 5s on fast, and scales the count to a minute). --target-cpu is ASGAverageCPUUtilization: the\n" +
@@ -36,7 +38,7 @@ func newGroupsPolicyCommand(env *Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fs := cmd.Flags()
 			setting := fs.Changed("target-requests-per-target") || fs.Changed("target-cpu")
-			tuning := fs.Changed("warmup") || fs.Changed("cooldown") || f.spec.DisableScaleIn
+			tuning := fs.Changed("warmup") || fs.Changed("type") || f.spec.DisableScaleIn
 			if f.remove && (setting || tuning) {
 				return usagef("groups policy --delete takes no other flag")
 			}
@@ -57,9 +59,6 @@ func newGroupsPolicyCommand(env *Env) *cobra.Command {
 			if fs.Changed("warmup") {
 				f.spec.InstanceWarmup = autoscaling.D(f.warmup)
 			}
-			if fs.Changed("cooldown") {
-				f.spec.ScaleInCooldown = autoscaling.D(f.cooldown)
-			}
 			g, err := c.PutPolicy(ctx, args[0], f.spec)
 			if err != nil {
 				return env.call(err)
@@ -74,16 +73,16 @@ func newGroupsPolicyCommand(env *Env) *cobra.Command {
 
 // policyFlags are a scaling policy's settings, and --delete.
 type policyFlags struct {
-	spec             autoscaling.PolicySpec
-	warmup, cooldown time.Duration
-	remove           bool
+	spec   autoscaling.PolicySpec
+	warmup time.Duration
+	remove bool
 }
 
 func (f *policyFlags) define(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.spec.TargetRequestsPerTarget, "target-requests-per-target", 0, "requests per target per MINUTE to keep each target at (ALBRequestCountPerTarget)")
 	fs.Float64Var(&f.spec.TargetCPU, "target-cpu", 0, "average CPU utilization, in percent, to keep the instances at (ASGAverageCPUUtilization)")
 	fs.DurationVar(&f.warmup, "warmup", 0, "instance warmup: time after launch before an instance counts (default: the group's grace period)")
-	fs.DurationVar(&f.cooldown, "cooldown", 0, "scale-in cooldown: least time after a scaling before scaling in (default: the timing profile's)")
+	fs.StringVar(&f.spec.PolicyType, "type", autoscaling.PolicyTargetTracking, "policy type; only TargetTrackingScaling is modelled")
 	fs.BoolVar(&f.spec.DisableScaleIn, "disable-scale-in", false, "only ever scale out")
 	fs.BoolVar(&f.remove, "delete", false, "remove the policy (the capacity stays)")
 }
