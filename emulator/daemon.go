@@ -174,7 +174,8 @@ func (d *Daemon) init(ctx context.Context) error {
 	if err := d.compute.Reconcile(ctx, true); err != nil {
 		return fmt.Errorf("adopting the sandbox's containers: %w", err)
 	}
-	d.lbs = elb.New(elb.Config{DB: d.db, Compute: d.compute, Profile: d.opts.Timing})
+	d.lbs = elb.New(elb.Config{DB: d.db, Compute: d.compute, Profile: d.opts.Timing,
+		BeforeDelete: func(ctx context.Context, name string) error { return d.groups.CheckLoadBalancerUnused(ctx, name) }})
 	d.groups = autoscaling.New(autoscaling.Config{DB: d.db, Compute: d.compute, LB: d.lbs,
 		Metrics: groupMetrics{lbs: d.lbs, compute: d.compute}, Profile: d.opts.Timing})
 	d.compute.SetHooks(compute.Hooks{

@@ -35,6 +35,11 @@ type TargetGroupConfig struct {
 	SlowStart time.Duration
 	// Algorithm "" takes the load balancer's Config.Algorithm.
 	Algorithm Algorithm
+	// OnHealthChange, when set, is told of every change of a target's
+	// state or reason, from its registration on, with the state it left
+	// ("" at registration). It is called with the group's lock held: it
+	// must return quickly and not call the group.
+	OnHealthChange func(prev TargetState, h TargetHealth)
 }
 
 func (c TargetGroupConfig) normalized() (TargetGroupConfig, statusMatcher, error) {

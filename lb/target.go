@@ -56,6 +56,7 @@ type target struct {
 	pool     connPool // keep-alive connections to the target
 
 	health       TargetHealth
+	onChange     func(prev TargetState, h TargetHealth)
 	successes    int
 	failures     int
 	slowStartEnd time.Time // zero: not in slow start
@@ -89,8 +90,12 @@ func (t *target) release() {
 }
 
 func (t *target) setHealth(state TargetState, reason, description string) {
+	prev, changed := t.health.State, t.health.State != state || t.health.Reason != reason
 	if t.health.State != state {
 		t.health.Since = time.Now()
 	}
 	t.health.State, t.health.Reason, t.health.Description = state, reason, description
+	if changed && t.onChange != nil {
+		t.onChange(prev, t.health)
+	}
 }

@@ -12,7 +12,7 @@ import (
 
 // unusedVisibleFor is how long Health keeps listing a target that finished
 // draining, so a user sees it reach "unused".
-const unusedVisibleFor = time.Minute
+var unusedVisibleFor = time.Minute
 
 // TargetGroup holds targets, checks their health and picks one per request.
 // Its methods are safe for concurrent use.
@@ -78,6 +78,10 @@ func (g *TargetGroup) Register(t Target) error {
 		g.deregisterLocked(old)
 	}
 	nt := newTarget(t)
+	nt.onChange = g.cfg.OnHealthChange
+	if nt.onChange != nil {
+		nt.onChange("", nt.health)
+	}
 	g.active[t.ID] = nt
 	ctx, cancel := context.WithCancel(g.ctx)
 	nt.stopChecks = cancel

@@ -184,3 +184,22 @@ func TestScaleInBetweenEqualsRemovesTheOldest(t *testing.T) {
 		t.Fatalf("scale in from 3 to 2 kept %v; want the oldest, %s, gone", now, ms[0].ID)
 	}
 }
+
+// A load balancer a group uses cannot go (AWS's ResourceInUse); the
+// error names the group and the fix.
+func TestLoadBalancerInUseByAGroupIsNotDeleted(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(1)
+	err := h.svc.CheckLoadBalancerUnused(ctx, "web")
+	if !errors.Is(err, errdefs.ErrConflict) || !strings.Contains(err.Error(), "ResourceInUse") ||
+		!strings.Contains(err.Error(), "group web") || !strings.Contains(err.Error(), "cattle groups rm web") {
+		t.Fatalf("load balancer in use: %v", err)
+	}
+	if err := h.svc.CheckLoadBalancerUnused(ctx, "other"); err != nil {
+		t.Fatalf("a load balancer no group uses: %v", err)
+	}
+	h.deleteGroup(false)
+	if err := h.svc.CheckLoadBalancerUnused(ctx, "web"); err != nil {
+		t.Fatalf("after the group went: %v", err)
+	}
+}

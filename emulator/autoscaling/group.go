@@ -279,6 +279,28 @@ func (s *Service) DeleteGroup(ctx context.Context, name string, force bool) erro
 	return s.waitGone(ctx, name)
 }
 
+// CheckLoadBalancerUnused refuses, with a conflict, to let a load
+// balancer go while a group (not being deleted) registers its instances
+// there, as AWS refuses to delete a target group in use (ResourceInUse).
+// It is the load balancers' BeforeDelete hook.
+func (s *Service) CheckLoadBalancerUnused(ctx context.Context, name string) error {
+	var users []string
+	err := s.db.View(func(tx *store.Tx) error {
+		groups, _, err := loadStateIn(tx)
+		for _, g := range groups {
+			if g.LoadBalancer == name && g.Status != StatusDeleting {
+				users = append(users, g.Name)
+			}
+		}
+		return err
+	})
+	if err != nil || len(users) == 0 {
+		return err
+	}
+	return errdefs.Conflict("ResourceInUse: load balancer %s is used by auto scaling group %s: delete the group first ('cattle groups rm %s')",
+		name, strings.Join(users, ", "), users[0])
+}
+
 // CheckTemplateUnused refuses, with a conflict, to let a launch template
 // go while a group launches from it (or its refresh in progress launches
 // or rolls back to it): every launch of that group would fail. A group

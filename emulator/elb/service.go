@@ -28,13 +28,23 @@ type Config struct {
 	DB      *store.DB
 	Compute *compute.Service
 	Profile timing.Profile
+	// BeforeDelete, when set, may refuse to delete a load balancer that
+	// something still uses (a group), as AWS refuses with ResourceInUse.
+	BeforeDelete func(ctx context.Context, name string) error
 }
 
 // Service manages the load balancers of a sandbox.
 type Service struct {
-	db      *store.DB
-	compute *compute.Service
-	profile timing.Profile
+	db           *store.DB
+	compute      *compute.Service
+	profile      timing.Profile
+	beforeDelete func(ctx context.Context, name string) error
+	// events carries target health changes from the data plane to the
+	// store, in order, off the data plane's lock.
+	events chan store.Event
+	done   chan struct{} // closed by Close: the writer of events ends
+
+	closeEvents sync.Once
 
 	mu   sync.Mutex
 	live map[string]*liveLB // by name
@@ -48,7 +58,49 @@ type liveLB struct {
 
 // New returns a Service; Start brings up the recorded load balancers.
 func New(cfg Config) *Service {
-	return &Service{db: cfg.DB, compute: cfg.Compute, profile: cfg.Profile, live: map[string]*liveLB{}}
+	s := &Service{db: cfg.DB, compute: cfg.Compute, profile: cfg.Profile, beforeDelete: cfg.BeforeDelete,
+		live: map[string]*liveLB{}, events: make(chan store.Event, 4096)}
+	s.done = make(chan struct{})
+	go s.writeEvents()
+	return s
+}
+
+// healthChanged turns a target's change of state or reason into an event.
+// It runs under the data plane's lock: it only queues.
+func (s *Service) healthChanged(lbName string, prev lb.TargetState, h lb.TargetHealth) {
+	what := string(h.State)
+	if h.Reason != "" {
+		what += " (" + h.Reason + ")"
+	}
+	msg := fmt.Sprintf("%s in %s: %s", h.ID, lbName, what)
+	if prev != "" {
+		msg = fmt.Sprintf("%s in %s: %s -> %s", h.ID, lbName, prev, what)
+	}
+	e := store.Event{Kind: "lb.target", Resource: "lb/" + lbName, Message: msg,
+		Fields: map[string]string{"instance": h.ID, "state": string(h.State), "reason": h.Reason, "from": string(prev)}}
+	select {
+	case s.events <- e:
+	default:
+		slog.Warn("dropping a target health event: the store is behind", "lb", lbName, "event", msg)
+	}
+}
+
+// writeEvents appends the queued target health events, in order.
+func (s *Service) writeEvents() {
+	for {
+		select {
+		case <-s.done:
+			return
+		case e := <-s.events:
+			err := s.db.Update(func(tx *store.Tx) error {
+				_, err := tx.Append(e)
+				return err
+			})
+			if err != nil {
+				slog.Debug("recording a target health event", "err", err)
+			}
+		}
+	}
 }
 
 // Start brings up every recorded load balancer on its recorded port and
@@ -86,6 +138,7 @@ func (s *Service) Start(ctx context.Context) error {
 func (s *Service) Close(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.closeEvents.Do(func() { close(s.done) })
 	for name, l := range s.live {
 		_ = l.lb.Close(ctx)
 		l.group.Close()
@@ -105,6 +158,9 @@ func (s *Service) targetGroupConfig(rec LoadBalancer) lb.TargetGroupConfig {
 		DeregistrationDelay: time.Duration(rec.DeregistrationDelay),
 		SlowStart:           time.Duration(rec.SlowStart),
 		Algorithm:           lb.Algorithm(rec.Algorithm),
+		OnHealthChange: func(prev lb.TargetState, h lb.TargetHealth) {
+			s.healthChanged(rec.Name, prev, h)
+		},
 	}
 }
 
@@ -152,26 +208,15 @@ func (s *Service) withDefaults(req CreateRequest) (LoadBalancer, error) {
 	if hc.Matcher == "" {
 		hc.Matcher = "200"
 	}
-	if hc.Interval == 0 {
-		hc.Interval = Duration(s.profile.HealthInterval)
-	}
-	if hc.Timeout == 0 {
-		hc.Timeout = Duration(s.profile.HealthTimeout)
-	}
-	if hc.HealthyThreshold == 0 {
-		hc.HealthyThreshold = s.profile.HealthyThreshold
-	}
-	if hc.UnhealthyThreshold == 0 {
-		hc.UnhealthyThreshold = s.profile.UnhealthyThreshold
-	}
-	if err := checkRanges(hc, req.SlowStart); err != nil {
+	hc = hc.withDefaults(s.profile)
+	if err := RangesFor(s.profile).check(hc, req.SlowStart); err != nil {
 		return LoadBalancer{}, err
 	}
 	delay := Duration(s.profile.DeregistrationDelay)
 	if req.DeregistrationDelay != nil {
 		delay = *req.DeregistrationDelay
 		if delay < 0 || time.Duration(delay) > time.Hour {
-			return LoadBalancer{}, errdefs.Invalid("deregistration delay %s is out of range: use 0s-3600s", time.Duration(delay))
+			return LoadBalancer{}, errdefs.Invalid("deregistration delay %s is out of range: use 0s-3600s, as AWS", time.Duration(delay))
 		}
 	}
 	rec := LoadBalancer{
@@ -185,25 +230,6 @@ func (s *Service) withDefaults(req CreateRequest) (LoadBalancer, error) {
 		return LoadBalancer{}, errdefs.Invalid("%v", err)
 	}
 	return rec, nil
-}
-
-// checkRanges refuses health check settings and a slow start above what
-// AWS allows (interval 300s, timeout 120s, thresholds 10, slow start 900s).
-// The lower bounds are the data plane's: the fast profile checks faster
-// than AWS does.
-func checkRanges(hc HealthCheck, slowStart Duration) error {
-	switch {
-	case time.Duration(hc.Interval) > 300*time.Second:
-		return errdefs.Invalid("health check interval %s is out of range: use at most 300s", time.Duration(hc.Interval))
-	case time.Duration(hc.Timeout) > 120*time.Second:
-		return errdefs.Invalid("health check timeout %s is out of range: use at most 120s", time.Duration(hc.Timeout))
-	case hc.HealthyThreshold > 10 || hc.UnhealthyThreshold > 10:
-		return errdefs.Invalid("health check thresholds (healthy %d, unhealthy %d) are out of range: use at most 10",
-			hc.HealthyThreshold, hc.UnhealthyThreshold)
-	case slowStart < 0 || time.Duration(slowStart) > 900*time.Second:
-		return errdefs.Invalid("slow start %s is out of range: use 0s-900s", time.Duration(slowStart))
-	}
-	return nil
 }
 
 // Create makes a load balancer and starts its listener.
@@ -252,11 +278,16 @@ func (s *Service) closeLive(name string) {
 	}
 }
 
-// Delete drains and removes a load balancer.
+// Delete drains and removes a load balancer, unless something uses it.
 func (s *Service) Delete(ctx context.Context, name string) error {
 	rec, err := s.Get(ctx, name)
 	if err != nil {
 		return err
+	}
+	if s.beforeDelete != nil {
+		if err := s.beforeDelete(ctx, name); err != nil {
+			return err
+		}
 	}
 	all, err := s.List(ctx)
 	if err != nil {

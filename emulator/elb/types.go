@@ -6,7 +6,10 @@
 package elb
 
 import (
+	"encoding/json"
 	"time"
+
+	"github.com/cattle-dev/cattle/internal/errdefs"
 
 	"github.com/cattle-dev/cattle/emulator/timing"
 )
@@ -17,8 +20,9 @@ const kindLoadBalancer = "load_balancers"
 // seconds.
 type Duration = timing.Duration
 
-// HealthCheck is a target group's health check; zero fields take the
-// sandbox's timing profile.
+// HealthCheck is a target group's health check; fields not given take the
+// sandbox's timing profile. A zero given explicitly (in JSON, or by a
+// flag) is refused, never replaced by the default.
 type HealthCheck struct {
 	Path               string   `json:"path,omitempty"`
 	Matcher            string   `json:"matcher,omitempty"`
@@ -98,4 +102,91 @@ type CreateRequest struct {
 	HealthCheck         HealthCheck `json:"health_check,omitempty"`
 	DeregistrationDelay *Duration   `json:"deregistration_delay,omitempty"`
 	SlowStart           Duration    `json:"slow_start,omitempty"`
+}
+
+// ExplicitZero marks a health check duration or count given explicitly
+// as zero (a flag set to 0): the range check refuses it instead of taking
+// the default.
+const ExplicitZero = -1
+
+// UnmarshalJSON reads a health check, telling "interval": "0s" apart from
+// no interval.
+func (h *HealthCheck) UnmarshalJSON(b []byte) error {
+	type plain HealthCheck
+	var seen map[string]json.RawMessage
+	if err := json.Unmarshal(b, (*plain)(h)); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, &seen); err != nil {
+		return err
+	}
+	for key, d := range map[string]*Duration{"interval": &h.Interval, "timeout": &h.Timeout} {
+		if _, ok := seen[key]; ok && *d == 0 {
+			*d = ExplicitZero
+		}
+	}
+	for key, n := range map[string]*int{"healthy_threshold": &h.HealthyThreshold, "unhealthy_threshold": &h.UnhealthyThreshold} {
+		if _, ok := seen[key]; ok && *n == 0 {
+			*n = ExplicitZero
+		}
+	}
+	return nil
+}
+
+// withDefaults fills the fields not given from the timing profile.
+func (h HealthCheck) withDefaults(p timing.Profile) HealthCheck {
+	if h.Interval == 0 {
+		h.Interval = Duration(p.HealthInterval)
+	}
+	if h.Timeout == 0 {
+		h.Timeout = Duration(p.HealthTimeout)
+	}
+	if h.HealthyThreshold == 0 {
+		h.HealthyThreshold = p.HealthyThreshold
+	}
+	if h.UnhealthyThreshold == 0 {
+		h.UnhealthyThreshold = p.UnhealthyThreshold
+	}
+	return h
+}
+
+// Ranges are the health check and slow start settings a profile accepts.
+// On aws they are AWS's own; on fast the durations are AWS's over about
+// 30, the ratio of the profiles' intervals (1 s to 30 s), so that every
+// setting keeps its place relative to the default.
+type Ranges struct {
+	Interval, Timeout [2]time.Duration
+	Thresholds        [2]int
+	// SlowStart is off (0) or within this range.
+	SlowStart [2]time.Duration
+}
+
+// RangesFor returns the ranges of profile p.
+func RangesFor(p timing.Profile) Ranges {
+	if p.Name == "aws" {
+		return Ranges{Interval: [2]time.Duration{5 * time.Second, 300 * time.Second}, Timeout: [2]time.Duration{2 * time.Second, 120 * time.Second},
+			Thresholds: [2]int{2, 10}, SlowStart: [2]time.Duration{30 * time.Second, 900 * time.Second}}
+	}
+	return Ranges{Interval: [2]time.Duration{100 * time.Millisecond, 10 * time.Second}, Timeout: [2]time.Duration{50 * time.Millisecond, 4 * time.Second},
+		Thresholds: [2]int{2, 10}, SlowStart: [2]time.Duration{time.Second, 900 * time.Second}}
+}
+
+// check refuses a health check or slow start out of the ranges.
+func (r Ranges) check(hc HealthCheck, slowStart Duration) error {
+	in := func(d Duration, b [2]time.Duration) bool { return time.Duration(d) >= b[0] && time.Duration(d) <= b[1] }
+	show := func(d Duration) time.Duration { return time.Duration(max(d, 0)) }
+	switch {
+	case !in(hc.Interval, r.Interval):
+		return errdefs.Invalid("health check interval %s is out of range: use %s-%s on this timing profile", show(hc.Interval), r.Interval[0], r.Interval[1])
+	case !in(hc.Timeout, r.Timeout):
+		return errdefs.Invalid("health check timeout %s is out of range: use %s-%s on this timing profile", show(hc.Timeout), r.Timeout[0], r.Timeout[1])
+	case hc.Timeout >= hc.Interval:
+		return errdefs.Invalid("health check timeout %s must be shorter than the interval %s", show(hc.Timeout), show(hc.Interval))
+	case min(hc.HealthyThreshold, hc.UnhealthyThreshold) < r.Thresholds[0] || max(hc.HealthyThreshold, hc.UnhealthyThreshold) > r.Thresholds[1]:
+		return errdefs.Invalid("health check thresholds (healthy %d, unhealthy %d) are out of range: use %d-%d",
+			max(hc.HealthyThreshold, 0), max(hc.UnhealthyThreshold, 0), r.Thresholds[0], r.Thresholds[1])
+	case slowStart != 0 && !in(slowStart, r.SlowStart):
+		return errdefs.Invalid("slow start %s is out of range: use 0s (off) or %s-%s on this timing profile", time.Duration(slowStart), r.SlowStart[0], r.SlowStart[1])
+	}
+	return nil
 }
