@@ -131,13 +131,18 @@ func (d *Decoder) scenario(n ast.Node) (*Scenario, error) {
 				err = d.Errorf(p.value, "timeout must be more than 0")
 			}
 			sc.Timeout = timeout.D()
+		case "timing":
+			err = d.Decode(p.value, &sc.Timing)
+			if err == nil && sc.Timing != "fast" && sc.Timing != "aws" {
+				err = d.Errorf(p.value, "timing %q: use fast or aws", clip(sc.Timing, 20))
+			}
 		case "setup":
 			setup = p.value
 		case "steps":
 			steps = p.value
 		default:
 			err = d.Errorf(p.keyNode, "unknown key %q in the scenario%s", clip(p.key, 40),
-				didYouMean(p.key, []string{"name", "description", "timeout", "setup", "steps"}))
+				didYouMean(p.key, []string{"name", "description", "timeout", "timing", "setup", "steps"}))
 		}
 		d.pop()
 		if err != nil {

@@ -15,9 +15,12 @@ type Scenario struct {
 	Description string
 	File        string // where it was read from, as messages name it
 	Timeout     time.Duration
-	Setup       []*Step // in the order they run: templates, load balancers, groups
-	Steps       []*Step
-	Source      []byte
+	// Timing is the timing profile the scenario is written for ("fast",
+	// "aws"); "" runs on the one asked for, fast by default.
+	Timing string
+	Setup  []*Step // in the order they run: templates, load balancers, groups
+	Steps  []*Step
+	Source []byte
 }
 
 // Step is one parsed step: an action or an expectation.

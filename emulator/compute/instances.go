@@ -338,14 +338,16 @@ func (s *Service) transition(id, state, reason string, mutate func(*Instance)) (
 }
 
 func stateEvent(inst Instance, prev string) store.Event {
-	msg := fmt.Sprintf("%s %s", inst.ID, inst.State)
+	// With EC2's state codes: 0 pending, 16 running, 32 shutting-down,
+	// 48 terminated, 64 stopping, 80 stopped.
+	msg := fmt.Sprintf("%s %s (%d)", inst.ID, inst.State, inst.StateCode)
 	if prev != "" {
-		msg = fmt.Sprintf("%s %s -> %s", inst.ID, prev, inst.State)
+		msg = fmt.Sprintf("%s %s (%d) -> %s (%d)", inst.ID, prev, StateCode(prev), inst.State, inst.StateCode)
 	}
 	if inst.StateReason != "" && (inst.State == StateTerminated || inst.State == StateStopped) {
 		msg += " (" + inst.StateReason + ")"
 	}
-	fields := map[string]string{"state": inst.State, "template": inst.Template,
+	fields := map[string]string{"state": inst.State, "code": strconv.Itoa(inst.StateCode), "template": inst.Template,
 		"version": strconv.Itoa(inst.TemplateVersion), "zone": inst.Zone}
 	if inst.Group != "" {
 		fields["group"] = inst.Group

@@ -61,7 +61,8 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 		opts.Out = io.Discard
 	}
 	if opts.Timing.Name == "" {
-		opts.Timing = timing.Fast()
+		// The scenario's own profile, when it names one; parsing checked it.
+		opts.Timing, _ = timing.ByName(sc.Timing)
 	}
 	tl := newTimeline(opts)
 	tl.header(sc)

@@ -46,15 +46,20 @@ func newScenarioRunCommand(env *Env) *cobra.Command {
 	fs.StringVar(&f.junitPath, "junit", "", "write a JUnit XML report (one test case per step) to FILE")
 	fs.StringVar(&f.jsonPath, "json", "", "write the journal (steps, timings, events, load results) as JSON to FILE")
 	fs.BoolVar(&f.keep, "keep", false, "leave the sandbox and what it made for inspection")
-	fs.StringVar(&f.timingName, "timing", "fast", "timing profile of the scenario's sandbox: fast or aws")
+	fs.StringVar(&f.timingName, "timing", "", "timing profile of the scenario's sandbox: fast or aws (default: the scenario's timing key, else fast)")
 	_ = cmd.RegisterFlagCompletionFunc("timing", cobra.FixedCompletions([]string{"fast", "aws"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
 func runScenario(ctx context.Context, env *Env, name string, f scenarioRunFlags) error {
-	profile, err := timing.ByName(f.timingName)
-	if err != nil {
-		return usageError{err.Error()}
+	// No --timing: the runner takes the scenario's timing key, else fast.
+	var profile timing.Profile
+	if f.timingName != "" {
+		p, err := timing.ByName(f.timingName)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		profile = p
 	}
 	for _, p := range []string{f.junitPath, f.jsonPath} {
 		if err := checkWritableDir(p); err != nil {
