@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 )
 
@@ -102,6 +103,26 @@ func TestPolicyScalesInAfterFifteenPeriodsBelow(t *testing.T) {
 		t.Errorf("scale-in event: %q", last)
 	}
 	h.waitHealthy(1)
+}
+
+// There is no cooldown between scalings (AWS's is simple scaling's): on
+// the aws profile, whose cooldown is 300 s, a load that grows again right
+// after a scale-out scales out again within a few metric periods.
+func TestPolicyHasNoCooldown(t *testing.T) {
+	h := newHarness(t)
+	h.profile = timing.AWS()
+	h.crash() // the same state on a control plane with AWS's clock
+	h.webGroup(2, func(s *GroupSpec) { s.Max = 20 })
+	h.putPolicy(PolicySpec{TargetRequestsPerTarget: 100, InstanceWarmup: D(0)})
+	h.metrics.setLoad(600) // 300 per target: 6 instances
+	h.runUntil("scaled out", func() bool { return h.desired() == 6 })
+	first := h.lastScaledAt()
+	h.waitHealthy(6)
+	h.metrics.setLoad(1800) // 300 per target again: 18 instances
+	h.runUntil("scaled out again", func() bool { return h.desired() == 18 })
+	if gap := h.lastScaledAt().Sub(first); gap >= h.profile.Cooldown {
+		t.Fatalf("scaled out again %s after the first scale-out: a cooldown (%s) held it", gap, h.profile.Cooldown)
+	}
 }
 
 func TestPolicyClampsToMinAndMax(t *testing.T) {
