@@ -16,7 +16,7 @@ func init() {
 }
 
 type expectGroupHealthy struct {
-	Group   string               `yaml:"group,required"`
+	Group   string               `yaml:"group,required" ref:"group"`
 	Healthy scenarios.CountRange `yaml:"healthy,required"`
 }
 

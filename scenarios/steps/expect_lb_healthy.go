@@ -16,7 +16,7 @@ func init() {
 }
 
 type expectTargetsHealthy struct {
-	LoadBalancer string `yaml:"load_balancer,required"`
+	LoadBalancer string `yaml:"load_balancer,required" ref:"load_balancer"`
 	Healthy      int    `yaml:"healthy,required"`
 }
 

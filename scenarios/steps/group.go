@@ -19,13 +19,13 @@ func init() {
 }
 
 type createGroup struct {
-	Name         string                `yaml:"name,required"`
-	Template     scenarios.TemplateRef `yaml:"template,required"`
+	Name         string                `yaml:"name,required" def:"group"`
+	Template     scenarios.TemplateRef `yaml:"template,required" ref:"template"`
 	Min          int                   `yaml:"min"`
 	Max          int                   `yaml:"max,required"`
 	Desired      *int                  `yaml:"desired"`
 	Zones        []string              `yaml:"zones"`
-	LoadBalancer string                `yaml:"load_balancer"`
+	LoadBalancer string                `yaml:"load_balancer" ref:"load_balancer"`
 	// HealthCheckType is EC2 or ELB (the default with a load balancer).
 	HealthCheckType string              `yaml:"health_check_type"`
 	GracePeriod     *scenarios.Duration `yaml:"grace_period"`

@@ -17,7 +17,7 @@ func init() {
 }
 
 type refresh struct {
-	Group string `yaml:"group,required"`
+	Group string `yaml:"group,required" ref:"group"`
 	// TemplateVersion is a number, $Latest, $Default or NAME:VERSION.
 	TemplateVersion string              `yaml:"template_version"`
 	MinHealthy      *scenarios.Percent  `yaml:"min_healthy"`

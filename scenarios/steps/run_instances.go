@@ -18,7 +18,7 @@ func init() {
 }
 
 type runInstances struct {
-	Template scenarios.TemplateRef `yaml:"template,required"`
+	Template scenarios.TemplateRef `yaml:"template,required" ref:"template"`
 	Count    int                   `yaml:"count"`
 	Zone     string                `yaml:"zone"`
 	As       scenarios.Name        `yaml:"as"`

@@ -14,7 +14,7 @@ func init() {
 }
 
 type scale struct {
-	Group   string `yaml:"group,required"`
+	Group   string `yaml:"group,required" ref:"group"`
 	Desired int    `yaml:"desired,required"`
 }
 

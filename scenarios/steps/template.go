@@ -18,7 +18,7 @@ func init() {
 // createTemplate makes a launch template; versions adds versions 2, 3, ...
 // right after, each from the one before.
 type createTemplate struct {
-	Name         string `yaml:"name,required"`
+	Name         string `yaml:"name,required" def:"template"`
 	templateSpec `yaml:",inline"`
 	Versions     []templateSpec `yaml:"versions"`
 }

@@ -14,7 +14,7 @@ func init() {
 }
 
 type templateVersion struct {
-	Template     string `yaml:"template,required"`
+	Template     string `yaml:"template,required" ref:"template"`
 	templateSpec `yaml:",inline"`
 	// From is the source version (a number, $Latest or $Default); $Latest
 	// when empty.

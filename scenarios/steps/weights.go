@@ -17,8 +17,8 @@ func init() {
 }
 
 type weights struct {
-	LoadBalancer string         `yaml:"load_balancer,required"`
-	Forwards     map[string]int `yaml:"forwards,required"`
+	LoadBalancer string         `yaml:"load_balancer,required" ref:"load_balancer"`
+	Forwards     map[string]int `yaml:"forwards,required" ref:"load_balancer"`
 }
 
 func (w *weights) Validate() error {
