@@ -388,6 +388,7 @@ func (d *Decoder) decodeFields(n ast.Node, ps []pair, v reflect.Value) error {
 	for _, p := range ps {
 		f, ok := byKey[p.key]
 		if !ok {
+			seen[closest(p.key, keys)] = true // a misspelt key is not also a missing one
 			d.collect(d.Errorf(p.keyNode, "unknown key %q in %s%s", clip(p.key, 40), d.container(), didYouMean(p.key, keys)))
 			failed = true
 			continue

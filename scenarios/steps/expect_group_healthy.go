@@ -20,6 +20,11 @@ type expectGroupHealthy struct {
 	Healthy scenarios.CountRange `yaml:"healthy,required"`
 }
 
+// Check refuses a count the group can never have in service.
+func (e *expectGroupHealthy) Check(c *scenarios.CheckContext) error {
+	return beyondGroup(c, e.Group, "healthy", e.Healthy)
+}
+
 func (e *expectGroupHealthy) Execute(ctx context.Context, r *scenarios.Run) error {
 	g, err := r.Client.Group(ctx, e.Group)
 	if err != nil {

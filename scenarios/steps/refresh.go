@@ -34,19 +34,41 @@ type refresh struct {
 
 const defaultRefreshTimeout = 10 * time.Minute
 
+// Validate applies the API's own checks to what the step alone says.
 func (f *refresh) Validate() error {
-	if f.MinHealthy != nil && *f.MinHealthy > 100 {
+	if f.MinHealthy != nil && (*f.MinHealthy < 0 || *f.MinHealthy > 100) {
 		return scenarios.FieldError("min_healthy", "min_healthy is out of range: use 0-100")
 	}
-	if f.MaxHealthy != nil && (*f.MaxHealthy < 100 || *f.MaxHealthy > 200) {
-		return scenarios.FieldError("max_healthy", "max_healthy is out of range: use 100-200")
-	}
-	prev := 0
-	for _, c := range f.Checkpoints {
-		if c <= prev || c > 100 {
-			return scenarios.FieldError("checkpoints", "checkpoints ascend from 1 to 100, like [50, 100]")
+	if f.MaxHealthy != nil {
+		if err := autoscaling.ValidateMaxHealthy(int(*f.MaxHealthy)); err != nil {
+			return scenarios.FieldError("max_healthy", "%v", err)
 		}
-		prev = c
+	}
+	if err := autoscaling.ValidateCheckpoints(f.Checkpoints, f.CheckpointDelay != nil); err != nil {
+		return scenarios.FieldError("checkpoints", "%v", err)
+	}
+	return nil
+}
+
+// Check refuses a refresh its group leaves no room for: max_healthy falls
+// back to the group's (100 unless set), min_healthy to 90.
+func (f *refresh) Check(c *scenarios.CheckContext) error {
+	minH, maxH := 90, 100
+	if g, ok := c.Defined("group", f.Group).(*createGroup); ok && g.MaxHealthy != 0 {
+		maxH = g.MaxHealthy
+	}
+	if f.MinHealthy != nil {
+		minH = int(*f.MinHealthy)
+	}
+	if f.MaxHealthy != nil {
+		maxH = int(*f.MaxHealthy)
+	}
+	if err := autoscaling.ValidateHealthyRange(minH, maxH); err != nil {
+		key := "min_healthy"
+		if f.MinHealthy == nil {
+			key = "max_healthy"
+		}
+		return scenarios.FieldError(key, "%v (group %s: max_healthy %d)", err, f.Group, maxH)
 	}
 	return nil
 }

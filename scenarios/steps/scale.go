@@ -25,6 +25,17 @@ func (s *scale) Validate() error {
 	return nil
 }
 
+// Check refuses a desired capacity outside the group's min and max, as
+// the API would.
+func (s *scale) Check(c *scenarios.CheckContext) error {
+	if g, ok := c.Defined("group", s.Group).(*createGroup); ok {
+		if err := autoscaling.ValidateCapacity(g.Min, s.Desired, g.Max); err != nil {
+			return scenarios.FieldError("desired", "%v (group %s)", err, s.Group)
+		}
+	}
+	return nil
+}
+
 func (s *scale) Execute(ctx context.Context, r *scenarios.Run) error {
 	desired := s.Desired
 	g, err := r.Client.ScaleGroup(ctx, s.Group, autoscaling.ScaleSpec{Desired: &desired})

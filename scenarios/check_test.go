@@ -1,0 +1,94 @@
+package scenarios_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/cattle-dev/cattle/internal/errdefs"
+	"github.com/cattle-dev/cattle/scenarios"
+)
+
+// The files a new author writes wrong, as the issue found them: check
+// must refuse each, naming every problem at once, in file order.
+const brokenScenario = `name: broken
+setup:
+  templates:
+    - {name: web, port: 8080}
+  load_balancers:
+    - {name: web}
+  groups:
+    - {name: web, template: web, min: 2, max: 4, desired: 3, load_balancer: web}
+steps:
+  - expect: {group: web, healthy: 3, within: two}
+  - scale: {group: web, desird: 4}
+  - refresh: {group: web, template_version: 2, min_healthy: 100, wait: true}
+  - expect: {group: api, healthy: 3}
+  - expect: {load: traffic, errors: 0}
+  - load: {name: late, target: wbe}
+  - expect: {group: web, healthy: 5}
+  - stop_load: late2
+`
+
+func TestCheckListsEveryProblemInFileOrder(t *testing.T) {
+	_, err := scenarios.ParseChecked("b.yaml", []byte(brokenScenario))
+	if err == nil {
+		t.Fatal("a broken file passed the check")
+	}
+	if !errors.Is(err, errdefs.ErrInvalid) {
+		t.Errorf("%v is not ErrInvalid: the CLI would not exit 2", err)
+	}
+	want := []string{
+		`b.yaml:10:46: within in expect: "two" is not a duration`,
+		`b.yaml:11:25: unknown key "desird" in scale (did you mean "desired"?)`,
+		`b.yaml:12:61: refresh: min and max healthy percentage are both 100`,
+		`b.yaml:13:21: no group "api" is made by an earlier step: list it under setup.groups`,
+		`b.yaml:14:20: no load "traffic" is made by an earlier step`,
+		`b.yaml:15:32: no load balancer "wbe" is made by an earlier step (did you mean "web"?)`,
+		`b.yaml:16:35: expect: group web has at most 4 instances (its max), so healthy 5 can never hold`,
+		`b.yaml:17:16: no load "late2" is made by an earlier step (did you mean "late"?)`,
+	}
+	got := scenarios.Problems(err)
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%s", len(got), len(want), err)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d:\ngot:  %s\nwant: %s...", i+1, got[i], want[i])
+		}
+	}
+}
+
+func TestCheckSaysWhenANameIsMadeOnlyLater(t *testing.T) {
+	src := "name: t\nsteps:\n  - expect: {load: t, errors: 0}\n  - load: {name: t, url: \"http://127.0.0.1:1/\"}\n"
+	_, err := scenarios.ParseChecked("t.yaml", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), `t.yaml:3:20: load "t" is made only later, by step 2 (t.yaml:4:5)`) {
+		t.Errorf("got %v", err)
+	}
+	// Parse alone leaves names to Check: a fragment of a file still parses.
+	if _, err := scenarios.Parse("t.yaml", []byte(src)); err != nil {
+		t.Errorf("Parse: %v", err)
+	}
+}
+
+func TestCheckLimitsTheList(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("name: many\nsteps:\n")
+	for range scenarios.MaxErrors + 5 {
+		b.WriteString("  - wait: soon\n")
+	}
+	_, err := scenarios.ParseChecked("m.yaml", []byte(b.String()))
+	got := scenarios.Problems(err)
+	if len(got) != scenarios.MaxErrors+1 || !strings.Contains(got[len(got)-1], "and 5 more problems") {
+		t.Errorf("%d lines, the last %q", len(got), got[len(got)-1])
+	}
+}
+
+func TestBuiltinsAndCookbookPassTheCheck(t *testing.T) {
+	all := append(scenarios.Builtins(), scenarios.Cookbook()...)
+	for _, b := range all {
+		if _, err := scenarios.LoadChecked(b.Name); err != nil {
+			t.Errorf("%s: %v", b.Name, err)
+		}
+	}
+}
