@@ -90,15 +90,16 @@ func TestIntegrationScenarioInstancesBasics(t *testing.T) {
 	t.Logf("timeline:\n%s", out)
 }
 
-// Every other built-in, each in its own sandbox.
+// Every other built-in and every cookbook example, each in its own
+// sandbox, checked first as `scenario run` checks them.
 func TestIntegrationBuiltinScenarios(t *testing.T) {
 	testutil.SkipIfShort(t)
-	for _, b := range scenarios.Builtins() {
+	for _, b := range append(scenarios.Builtins(), scenarios.Cookbook()...) {
 		if b.Name == "instances-basics" {
 			continue // TestIntegrationScenarioInstancesBasics runs it
 		}
 		t.Run(b.Name, func(t *testing.T) {
-			sc, err := scenarios.Load(b.Name)
+			sc, err := scenarios.LoadChecked(b.Name)
 			if err != nil {
 				t.Fatal(err)
 			}
