@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -61,13 +62,15 @@ func runScenario(ctx context.Context, env *Env, name string, f scenarioRunFlags)
 			return err
 		}
 	}
-	sc, err := scenarios.Load(name)
+	// The whole check comes first: a bad file is refused before any
+	// container exists, with its reports written all the same.
+	sc, err := scenarios.LoadChecked(name)
 	if err != nil {
-		return err
+		return refused(env, name, "scenario file", err, f)
 	}
 	rt, err := newRuntime(ctx)
 	if err != nil {
-		return err
+		return refused(env, sc.Name, "container engine", err, f)
 	}
 	defer rt.Close()
 	bin, err := os.Executable()
@@ -87,7 +90,7 @@ func runScenario(ctx context.Context, env *Env, name string, f scenarioRunFlags)
 	}
 	res, err := runner.Run(ctx, sc, opts)
 	if err != nil {
-		return err
+		return refused(env, sc.Name, "sandbox", err, f)
 	}
 	if err := writeReports(res, f.junitPath, f.jsonPath); err != nil {
 		return err
@@ -96,6 +99,24 @@ func runScenario(ctx context.Context, env *Env, name string, f scenarioRunFlags)
 		return exitError{ExitFailed}
 	}
 	return nil
+}
+
+// refused writes the reports of a run that never started, then reports
+// err as the command's failure.
+func refused(env *Env, name, what string, err error, f scenarioRunFlags) error {
+	file := name
+	var fe *scenarios.FileError
+	if errors.As(err, &fe) {
+		file = fe.Pos.File
+	}
+	res := runner.Refused(scenarioName(name), file, what, err)
+	if werr := writeReports(res, f.junitPath, f.jsonPath); werr != nil {
+		fmt.Fprintln(env.Err, "cattle:", werr)
+	}
+	if what == "scenario file" {
+		return fileProblems(env, name, err)
+	}
+	return err
 }
 
 // checkWritableDir fails early, before a run of minutes, when a report
