@@ -454,7 +454,7 @@ func (c *CountRange) DecodeYAML(d *Decoder, n ast.Node) error {
 	s, ok := ScalarText(n)
 	m := countRange.FindStringSubmatch(s)
 	if !ok || m == nil {
-		return d.Errorf(n, "%s needs a count like 3, \">= 3\", \"<= 2\" or \"2..4\", not %s", d.Where(), describe(n))
+		return d.Errorf(n, "%s needs a count like 3, \">= 3\", \"<= 2\", \"2..4\" or {min: 2, max: 4}, not %s", d.Where(), describe(n))
 	}
 	num := func(s string) int { v, _ := strconv.Atoi(s); return v }
 	out := CountRange{Text: strings.TrimSpace(s), Min: 0, Max: maxCount}

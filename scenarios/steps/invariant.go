@@ -72,4 +72,6 @@ func judge(r *scenarios.Run, s scenarios.Sampler, want scenarios.CountRange, wha
 	return nil
 }
 
-func since(r *scenarios.Run, t time.Time) time.Duration { return t.Sub(r.Started).Round(100 * time.Millisecond) }
+func since(r *scenarios.Run, t time.Time) time.Duration {
+	return t.Sub(r.Started).Round(100 * time.Millisecond)
+}
