@@ -92,3 +92,27 @@ func TestBuiltinsAndCookbookPassTheCheck(t *testing.T) {
 		}
 	}
 }
+
+// Values are refused by the API's own validators, at check time.
+func TestCheckUsesTheAPIValidators(t *testing.T) {
+	head := "name: t\nsetup:\n  load_balancers: [{name: web}]\n  templates: [{name: web}]\n" +
+		"  groups: [{name: web, template: web, max: 2, max_healthy: 150}]\nsteps:\n"
+	for step, want := range map[string]string{
+		"load_balancer: {name: b, health_check: {interval: 301s}}": "health check interval 5m1s is out of range: use at most 300s",
+		"weights: {load_balancer: web, forwards: {web: 0}}":        "every weight is 0",
+		"refresh: {group: web, checkpoints: [50]}":                 "the last checkpoint is 50%: it must be 100",
+		"refresh: {group: web, checkpoint_delay: 1m}":              "a checkpoint delay needs checkpoints",
+		"refresh: {group: web, min_healthy: 40}":                   "max healthy 150% and min healthy 40% are more than 100 apart",
+		"scale: {group: web, desired: 3}":                          "desired capacity 3 is outside min 0 and max 2",
+		"expect: {group: web, in_service: {min: 3}, since: 1}":     "group web has at most 2 instances",
+	} {
+		src := head + "  - wait: 1s\n  - " + step + "\n"
+		_, err := scenarios.ParseChecked("t.yaml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", step, err, want)
+		}
+	}
+	if _, err := scenarios.ParseChecked("t.yaml", []byte(head+"  - refresh: {group: web, min_healthy: 100}\n")); err != nil {
+		t.Errorf("a surge refresh on a group with max_healthy 150: %v", err)
+	}
+}

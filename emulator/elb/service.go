@@ -164,7 +164,7 @@ func (s *Service) withDefaults(req CreateRequest) (LoadBalancer, error) {
 	if hc.UnhealthyThreshold == 0 {
 		hc.UnhealthyThreshold = s.profile.UnhealthyThreshold
 	}
-	if err := checkRanges(hc, req.SlowStart); err != nil {
+	if err := CheckRanges(hc, req.SlowStart); err != nil {
 		return LoadBalancer{}, err
 	}
 	delay := Duration(s.profile.DeregistrationDelay)
@@ -187,11 +187,11 @@ func (s *Service) withDefaults(req CreateRequest) (LoadBalancer, error) {
 	return rec, nil
 }
 
-// checkRanges refuses health check settings and a slow start above what
+// CheckRanges refuses health check settings and a slow start above what
 // AWS allows (interval 300s, timeout 120s, thresholds 10, slow start 900s).
 // The lower bounds are the data plane's: the fast profile checks faster
-// than AWS does.
-func checkRanges(hc HealthCheck, slowStart Duration) error {
+// than AWS does. Scenario checks call it too.
+func CheckRanges(hc HealthCheck, slowStart Duration) error {
 	switch {
 	case time.Duration(hc.Interval) > 300*time.Second:
 		return errdefs.Invalid("health check interval %s is out of range: use at most 300s", time.Duration(hc.Interval))
@@ -600,24 +600,35 @@ func (s *Service) TargetRequests(ctx context.Context, name string) (map[string]i
 	return out, nil
 }
 
+// ValidateWeights checks forwards' weights: each 0-999, not all 0.
+// Scenario checks call it too.
+func ValidateWeights(fs []Forward) error {
+	total := 0
+	for _, f := range fs {
+		if f.Weight < 0 || f.Weight > 999 {
+			return errdefs.Invalid("weight %d for %s is out of range: use 0-999", f.Weight, f.TargetGroup)
+		}
+		total += f.Weight
+	}
+	if total == 0 {
+		return errdefs.Invalid("every weight is 0: at least one target group must get traffic")
+	}
+	return nil
+}
+
 // SetForwards sets the weighted forwards of a load balancer: each names a
 // load balancer whose target group gets that share of the requests.
 func (s *Service) SetForwards(ctx context.Context, name string, fs []Forward) (LoadBalancer, error) {
 	if len(fs) == 0 {
 		return LoadBalancer{}, errdefs.Invalid("no forwards given: name at least one target group with --to NAME=WEIGHT")
 	}
-	total := 0
+	if err := ValidateWeights(fs); err != nil {
+		return LoadBalancer{}, err
+	}
 	for _, f := range fs {
-		if f.Weight < 0 || f.Weight > 999 {
-			return LoadBalancer{}, errdefs.Invalid("weight %d for %s is out of range: use 0-999", f.Weight, f.TargetGroup)
-		}
 		if _, err := s.Get(ctx, f.TargetGroup); err != nil {
 			return LoadBalancer{}, err
 		}
-		total += f.Weight
-	}
-	if total == 0 {
-		return LoadBalancer{}, errdefs.Invalid("every weight is 0: at least one target group must get traffic")
 	}
 	var rec LoadBalancer
 	err := s.db.Update(func(tx *store.Tx) (err error) {
