@@ -30,7 +30,11 @@ func newScenarioRunCommand(env *Env) *cobra.Command {
 			"Starts an ephemeral sandbox in this process (its own name, network and state), runs the\n"+
 				"steps in order, and removes everything again, also on failure and on Ctrl-C. With\n"+
 				"--sandbox NAME (before or after 'scenario run') it runs against that sandbox's running daemon\n"+
-				"instead, and removes what it made. CATTLE_SANDBOX does not do that: only the flag does."),
+				"instead, and removes what it made. CATTLE_SANDBOX does not do that: only the flag does.\n\n"+
+				"The file is checked first, as 'scenario check' does: a bad one is refused with every problem\n"+
+				"listed and exit 2, before any container exists. --junit and --json are written whatever the\n"+
+				"outcome: for a run that never started, one failed test case and a journal saying why.\n"+
+				"Exit 0: every step passed; 1: a step failed (with its evidence); 2: a bad file or environment."),
 		Example:           "  cattle scenario run tour\n  cattle scenario run my-scenario.yaml --junit report.xml",
 		Args:              exactArgs(1, "scenario run takes one NAME or FILE: cattle scenario run tour (see 'cattle scenario ls')"),
 		ValidArgsFunction: completeScenario,
