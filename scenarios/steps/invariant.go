@@ -9,26 +9,27 @@ import (
 
 // invariantWindow is the window of an invariant: it opens at an earlier
 // step (during, from, since) and is sampled until that step ends (during)
-// or the expectation's turn comes.
+// or the expectation's turn comes. (No until: the window closes there.)
 type invariantWindow struct {
-	scenarios.Window `yaml:",inline"`
+	During *scenarios.StepRef `yaml:"during"`
+	From   *scenarios.StepRef `yaml:"from"`
+	Since  *scenarios.StepRef `yaml:"since"`
 }
 
 func (w invariantWindow) validate() error {
-	if err := w.Window.Validate(); err != nil {
+	if err := w.SampleWindow().Validate(); err != nil {
 		return err
 	}
-	if w.Until != nil {
-		return scenarios.FieldError("until", "an invariant is sampled while its window is open: use during, or from/since a step (up to this expectation), not until")
-	}
-	if ref, _ := w.Start(); ref == nil {
+	if ref, _ := w.SampleWindow().Start(); ref == nil {
 		return fmt.Errorf("an invariant holds over a window: add during: STEP (while it runs), from: STEP (from its start) or since: STEP (from its end)")
 	}
 	return nil
 }
 
 // SampleWindow is the window the run samples.
-func (w invariantWindow) SampleWindow() scenarios.Window { return w.Window }
+func (w invariantWindow) SampleWindow() scenarios.Window {
+	return scenarios.Window{During: w.During, From: w.From, Since: w.Since}
+}
 
 // judge checks that every sample of an invariant's window is in want; the
 // evidence of a failure says when the value left the range, to what, and

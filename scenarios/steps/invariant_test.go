@@ -76,7 +76,7 @@ func TestInvariantHoldsWhenEverySampleDoes(t *testing.T) {
 func TestInvariantNeedsAWindow(t *testing.T) {
 	for src, want := range map[string]string{
 		"{group: web, in_service: {min: 3}}":                     "an invariant holds over a window",
-		"{group: web, in_service: {min: 3}, since: 1, until: 1}": "not until",
+		"{group: web, in_service: {min: 3}, since: 1, until: 1}": `unknown key "until"`,
 		"{group: web, in_service: {mni: 3}, during: 1}":          `unknown key "mni"`,
 		"{group: web, in_service: {min: 4, max: 3}, during: 1}":  "min 4 is more than max 3",
 	} {

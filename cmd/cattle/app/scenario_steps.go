@@ -98,8 +98,8 @@ healthy_targets) look at part of the run, named by an earlier step S:
 
   during: S  while S ran, from its start to its end
   from: S    from the start of S on: a load started by S, counted from its first request
-  since: S   from the end of S on: after "- name: S, wait: 5s" it holds only what came after
-             the wait, not what came during it
+  since: S   from the end of S on: for a step S that waits 5s, only what came after the
+             wait; to count the wait itself, use during: S or from: S
   until: S   up to the start of S; with from or since it closes their window, alone it
              opens at the run's start
   An invariant is sampled every 100ms while its window is open, up to the end of S (during)
