@@ -18,11 +18,11 @@ setup:
   load_balancers:
     - {name: web}
   groups:
-    - {name: web, template: web, min: 2, max: 4, desired: 3, load_balancer: web}
+    - {name: web, template: web, min: 2, max: 4, desired: 3, load_balancer: web, max_healthy: 150}
 steps:
   - expect: {group: web, healthy: 3, within: two}
   - scale: {group: web, desird: 4}
-  - refresh: {group: web, template_version: 2, min_healthy: 100, wait: true}
+  - refresh: {group: web, template_version: 2, min_healthy: 40, wait: true}
   - expect: {group: api, healthy: 3}
   - expect: {load: traffic, errors: 0}
   - load: {name: late, target: wbe}
@@ -41,7 +41,7 @@ func TestCheckListsEveryProblemInFileOrder(t *testing.T) {
 	want := []string{
 		`b.yaml:10:46: within in expect: "two" is not a duration`,
 		`b.yaml:11:25: unknown key "desird" in scale (did you mean "desired"?)`,
-		`b.yaml:12:61: refresh: min and max healthy percentage are both 100`,
+		`b.yaml:12:61: refresh: max healthy 150% and min healthy 40% are more than 100 apart: narrow the range (max healthy 150% is group web's)`,
 		`b.yaml:13:21: no group "api" is made by an earlier step: list it under setup.groups`,
 		`b.yaml:14:20: no load "traffic" is made by an earlier step`,
 		`b.yaml:15:32: no load balancer "wbe" is made by an earlier step (did you mean "web"?)`,
@@ -98,13 +98,12 @@ func TestCheckUsesTheAPIValidators(t *testing.T) {
 	head := "name: t\nsetup:\n  load_balancers: [{name: web}]\n  templates: [{name: web}]\n" +
 		"  groups: [{name: web, template: web, max: 2, max_healthy: 150}]\nsteps:\n"
 	for step, want := range map[string]string{
-		"load_balancer: {name: b, health_check: {interval: 301s}}": "health check interval 5m1s is out of range: use at most 300s",
-		"weights: {load_balancer: web, forwards: {web: 0}}":        "every weight is 0",
-		"refresh: {group: web, checkpoints: [50]}":                 "the last checkpoint is 50%: it must be 100",
-		"refresh: {group: web, checkpoint_delay: 1m}":              "a checkpoint delay needs checkpoints",
-		"refresh: {group: web, min_healthy: 40}":                   "max healthy 150% and min healthy 40% are more than 100 apart",
-		"scale: {group: web, desired: 3}":                          "desired capacity 3 is outside min 0 and max 2",
-		"expect: {group: web, in_service: {min: 3}, since: 1}":     "group web has at most 2 instances",
+		"weights: {load_balancer: web, forwards: {web: 0}}":    "every weight is 0",
+		"refresh: {group: web, checkpoints: [60, 50]}":         "checkpoints [60 50] must be unique and ascending",
+		"refresh: {group: web, checkpoint_delay: 1m}":          "a checkpoint delay needs checkpoints",
+		"refresh: {group: web, min_healthy: 40}":               "max healthy 150% and min healthy 40% are more than 100 apart",
+		"scale: {group: web, desired: 3}":                      "desired capacity 3 is outside min 0 and max 2",
+		"expect: {group: web, in_service: {min: 3}, since: 1}": "group web has at most 2 instances",
 	} {
 		src := head + "  - wait: 1s\n  - " + step + "\n"
 		_, err := scenarios.ParseChecked("t.yaml", []byte(src))

@@ -77,7 +77,7 @@ func (s *Service) newGroup(ctx context.Context, spec GroupSpec) (Group, error) {
 	if spec.Desired != nil {
 		desired = *spec.Desired
 	}
-	if err := ValidateCapacity(spec.Min, desired, spec.Max); err != nil {
+	if err := validateCapacity(spec.Min, desired, spec.Max); err != nil {
 		return Group{}, err
 	}
 	zones, err := normalizeZones(spec.Zones)
@@ -99,7 +99,7 @@ func (s *Service) newGroup(ctx context.Context, spec GroupSpec) (Group, error) {
 	if maxHealthy == 0 {
 		maxHealthy = 100
 	}
-	if err := ValidateMaxHealthy(maxHealthy); err != nil {
+	if err := validateMaxHealthy(maxHealthy); err != nil {
 		return Group{}, err
 	}
 	if spec.LoadBalancer != "" {
@@ -224,7 +224,7 @@ func (s *Service) ScaleGroup(ctx context.Context, name string, spec ScaleSpec) (
 		if spec.Desired != nil {
 			g.Desired = *spec.Desired
 		}
-		if err := ValidateCapacity(g.Min, g.Desired, g.Max); err != nil {
+		if err := validateCapacity(g.Min, g.Desired, g.Max); err != nil {
 			return err
 		}
 		if _, err := tx.PutIf(kindGroup, name, g, rev); err != nil {

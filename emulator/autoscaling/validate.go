@@ -21,10 +21,8 @@ func validateName(name string) error {
 	return nil
 }
 
-// ValidateCapacity applies AWS's rule min <= desired <= max, within the
-// size a group may have. Scenario checks call it too, so that a file is
-// refused for what the API would refuse.
-func ValidateCapacity(min, desired, max int) error {
+// validateCapacity applies AWS's rule min <= desired <= max.
+func validateCapacity(min, desired, max int) error {
 	switch {
 	case min < 0:
 		return errdefs.Invalid("min %d is negative: use 0 or more", min)
@@ -70,8 +68,7 @@ func normalizeHealthCheckType(t, lb string) (string, error) {
 	return "", errdefs.Invalid("health check type %q is not valid: use EC2 or ELB", t)
 }
 
-// ValidateMaxHealthy checks a group's or a refresh's max healthy percentage.
-func ValidateMaxHealthy(p int) error {
+func validateMaxHealthy(p int) error {
 	if p < 100 || p > 200 {
 		return errdefs.Invalid("max healthy percentage %d is out of range: use 100-200", p)
 	}
@@ -104,59 +101,38 @@ func (s *Service) preferences(g Group, spec RefreshSpec) (Preferences, error) {
 		p.BakeTime = *spec.BakeTime
 	}
 	p.CheckpointPercentages = slices.Clone(spec.CheckpointPercentages)
-	if err := ValidateHealthyRange(p.MinHealthyPercentage, p.MaxHealthyPercentage); err != nil {
+	if p.MinHealthyPercentage < 0 || p.MinHealthyPercentage > 100 {
+		return p, errdefs.Invalid("min healthy percentage %d is out of range: use 0-100", p.MinHealthyPercentage)
+	}
+	if err := validateMaxHealthy(p.MaxHealthyPercentage); err != nil {
 		return p, err
 	}
 	switch {
+	case p.MaxHealthyPercentage-p.MinHealthyPercentage > 100:
+		return p, errdefs.Invalid("max healthy %d%% and min healthy %d%% are more than 100 apart: narrow the range", p.MaxHealthyPercentage, p.MinHealthyPercentage)
+	case p.MinHealthyPercentage == 100 && p.MaxHealthyPercentage == 100:
+		return p, errdefs.Invalid("min and max healthy percentage are both 100, which leaves no room to replace anything: raise max healthy (e.g. 150) or lower min healthy")
 	case p.InstanceWarmup < 0:
 		return p, errdefs.Invalid("instance warmup %s is negative", p.InstanceWarmup)
 	case p.CheckpointDelay < 0:
 		return p, errdefs.Invalid("checkpoint delay %s is negative", p.CheckpointDelay)
 	case p.BakeTime < 0:
 		return p, errdefs.Invalid("bake time %s is negative", p.BakeTime)
+	case spec.CheckpointDelay != nil && len(p.CheckpointPercentages) == 0:
+		return p, errdefs.Invalid("a checkpoint delay needs checkpoints: pass --checkpoints, e.g. 50,100")
 	}
-	if err := ValidateCheckpoints(p.CheckpointPercentages, spec.CheckpointDelay != nil); err != nil {
-		return p, err
+	for i, c := range p.CheckpointPercentages {
+		if c < 1 || c > 100 {
+			return p, errdefs.Invalid("checkpoint %d%% is out of range: use 1-100", c)
+		}
+		if i > 0 && c <= p.CheckpointPercentages[i-1] {
+			return p, errdefs.Invalid("checkpoints %v must be unique and ascending, e.g. 50,100", p.CheckpointPercentages)
+		}
+	}
+	if n := len(p.CheckpointPercentages); n > 0 && p.CheckpointPercentages[n-1] != 100 {
+		return p, errdefs.Invalid("the last checkpoint is %d%%: it must be 100 so that every instance is replaced", p.CheckpointPercentages[n-1])
 	}
 	return p, nil
-}
-
-// ValidateHealthyRange checks a refresh's min and max healthy percentages
-// (the max defaults to the group's, 100 unless set) as AWS does.
-func ValidateHealthyRange(min, max int) error {
-	if min < 0 || min > 100 {
-		return errdefs.Invalid("min healthy percentage %d is out of range: use 0-100", min)
-	}
-	if err := ValidateMaxHealthy(max); err != nil {
-		return err
-	}
-	switch {
-	case max-min > 100:
-		return errdefs.Invalid("max healthy %d%% and min healthy %d%% are more than 100 apart: narrow the range", max, min)
-	case min == 100 && max == 100:
-		return errdefs.Invalid("min and max healthy percentage are both 100, which leaves no room to replace anything: raise max healthy (e.g. 150) or lower min healthy")
-	}
-	return nil
-}
-
-// ValidateCheckpoints checks a refresh's checkpoints: unique, ascending,
-// from 1 to 100, ending at 100; a delay needs some.
-func ValidateCheckpoints(cps []int, delayGiven bool) error {
-	if delayGiven && len(cps) == 0 {
-		return errdefs.Invalid("a checkpoint delay needs checkpoints: pass --checkpoints, e.g. 50,100")
-	}
-	for i, c := range cps {
-		if c < 1 || c > 100 {
-			return errdefs.Invalid("checkpoint %d%% is out of range: use 1-100", c)
-		}
-		if i > 0 && c <= cps[i-1] {
-			return errdefs.Invalid("checkpoints %v must be unique and ascending, e.g. 50,100", cps)
-		}
-	}
-	if n := len(cps); n > 0 && cps[n-1] != 100 {
-		return errdefs.Invalid("the last checkpoint is %d%%: it must be 100 so that every instance is replaced", cps[n-1])
-	}
-	return nil
 }
 
 // rollbackUnsupported says why a refresh cannot be rolled back, as AWS

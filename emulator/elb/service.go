@@ -164,7 +164,7 @@ func (s *Service) withDefaults(req CreateRequest) (LoadBalancer, error) {
 	if hc.UnhealthyThreshold == 0 {
 		hc.UnhealthyThreshold = s.profile.UnhealthyThreshold
 	}
-	if err := CheckRanges(hc, req.SlowStart); err != nil {
+	if err := checkRanges(hc, req.SlowStart); err != nil {
 		return LoadBalancer{}, err
 	}
 	delay := Duration(s.profile.DeregistrationDelay)
@@ -187,11 +187,11 @@ func (s *Service) withDefaults(req CreateRequest) (LoadBalancer, error) {
 	return rec, nil
 }
 
-// CheckRanges refuses health check settings and a slow start above what
+// checkRanges refuses health check settings and a slow start above what
 // AWS allows (interval 300s, timeout 120s, thresholds 10, slow start 900s).
 // The lower bounds are the data plane's: the fast profile checks faster
-// than AWS does. Scenario checks call it too.
-func CheckRanges(hc HealthCheck, slowStart Duration) error {
+// than AWS does.
+func checkRanges(hc HealthCheck, slowStart Duration) error {
 	switch {
 	case time.Duration(hc.Interval) > 300*time.Second:
 		return errdefs.Invalid("health check interval %s is out of range: use at most 300s", time.Duration(hc.Interval))

@@ -44,18 +44,6 @@ func (c *createLoadBalancer) Validate() error {
 	default:
 		return scenarios.FieldError("algorithm", "unknown algorithm %q: use round_robin or least_outstanding_requests", c.Algorithm)
 	}
-	var hc elb.HealthCheck
-	if h := c.HealthCheck; h != nil {
-		hc = elb.HealthCheck{Interval: elb.Duration(h.Interval), Timeout: elb.Duration(h.Timeout),
-			HealthyThreshold: h.HealthyThreshold, UnhealthyThreshold: h.UnhealthyThreshold}
-	}
-	if err := elb.CheckRanges(hc, elb.Duration(c.SlowStart)); err != nil {
-		key := "health_check"
-		if c.HealthCheck == nil {
-			key = "slow_start"
-		}
-		return scenarios.FieldError(key, "%v", err)
-	}
 	return nil
 }
 

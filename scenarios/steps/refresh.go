@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
@@ -34,43 +35,48 @@ type refresh struct {
 
 const defaultRefreshTimeout = 10 * time.Minute
 
-// Validate applies the API's own checks to what the step alone says.
-func (f *refresh) Validate() error {
-	if f.MinHealthy != nil && (*f.MinHealthy < 0 || *f.MinHealthy > 100) {
-		return scenarios.FieldError("min_healthy", "min_healthy is out of range: use 0-100")
+// Check applies the API's own check of a refresh's preferences, with
+// what the group gives: max_healthy falls back to the group's (100 unless
+// set), so a refresh its group leaves no room for is refused here.
+func (f *refresh) Check(c *scenarios.CheckContext) error {
+	groupMax := 0
+	if g, ok := c.Defined("group", f.Group).(*createGroup); ok {
+		groupMax = g.MaxHealthy
 	}
-	if f.MaxHealthy != nil {
-		if err := autoscaling.ValidateMaxHealthy(int(*f.MaxHealthy)); err != nil {
-			return scenarios.FieldError("max_healthy", "%v", err)
-		}
+	err := autoscaling.CheckRefresh(groupMax, f.spec())
+	if err == nil {
+		return nil
 	}
-	if err := autoscaling.ValidateCheckpoints(f.Checkpoints, f.CheckpointDelay != nil); err != nil {
-		return scenarios.FieldError("checkpoints", "%v", err)
+	from := ""
+	if f.MaxHealthy == nil && strings.Contains(err.Error(), "healthy") {
+		from = fmt.Sprintf(" (max healthy %d%% is group %s's)", max(groupMax, 100), f.Group)
 	}
-	return nil
+	return scenarios.FieldError(f.keyOf(err.Error()), "%v%s", err, from)
 }
 
-// Check refuses a refresh its group leaves no room for: max_healthy falls
-// back to the group's (100 unless set), min_healthy to 90.
-func (f *refresh) Check(c *scenarios.CheckContext) error {
-	minH, maxH := 90, 100
-	if g, ok := c.Defined("group", f.Group).(*createGroup); ok && g.MaxHealthy != 0 {
-		maxH = g.MaxHealthy
+// keyOf guesses which key an API message is about, to point at it.
+func (f *refresh) keyOf(msg string) string {
+	switch {
+	case strings.Contains(msg, "checkpoint delay"):
+		return "checkpoint_delay"
+	case strings.Contains(msg, "checkpoint"):
+		return "checkpoints"
+	case strings.Contains(msg, "warmup"):
+		return "warmup"
+	case strings.Contains(msg, "bake time"):
+		return "bake_time"
+	case f.MinHealthy != nil:
+		return "min_healthy"
 	}
-	if f.MinHealthy != nil {
-		minH = int(*f.MinHealthy)
+	return "max_healthy"
+}
+
+func (f *refresh) spec() autoscaling.RefreshSpec {
+	return autoscaling.RefreshSpec{
+		TemplateVersion: f.TemplateVersion, MinHealthyPercentage: percent(f.MinHealthy), MaxHealthyPercentage: percent(f.MaxHealthy),
+		InstanceWarmup: duration(f.Warmup), CheckpointPercentages: f.Checkpoints, CheckpointDelay: duration(f.CheckpointDelay),
+		SkipMatching: f.SkipMatching, AutoRollback: f.AutoRollback, BakeTime: duration(f.BakeTime),
 	}
-	if f.MaxHealthy != nil {
-		maxH = int(*f.MaxHealthy)
-	}
-	if err := autoscaling.ValidateHealthyRange(minH, maxH); err != nil {
-		key := "min_healthy"
-		if f.MinHealthy == nil {
-			key = "max_healthy"
-		}
-		return scenarios.FieldError(key, "%v (group %s: max_healthy %d)", err, f.Group, maxH)
-	}
-	return nil
 }
 
 func percent(p *scenarios.Percent) *int {
@@ -90,11 +96,7 @@ func duration(d *scenarios.Duration) *autoscaling.Duration {
 }
 
 func (f *refresh) Execute(ctx context.Context, r *scenarios.Run) error {
-	rf, err := r.Client.StartRefresh(ctx, f.Group, autoscaling.RefreshSpec{
-		TemplateVersion: f.TemplateVersion, MinHealthyPercentage: percent(f.MinHealthy), MaxHealthyPercentage: percent(f.MaxHealthy),
-		InstanceWarmup: duration(f.Warmup), CheckpointPercentages: f.Checkpoints, CheckpointDelay: duration(f.CheckpointDelay),
-		SkipMatching: f.SkipMatching, AutoRollback: f.AutoRollback, BakeTime: duration(f.BakeTime),
-	})
+	rf, err := r.Client.StartRefresh(ctx, f.Group, f.spec())
 	if err != nil {
 		return err
 	}

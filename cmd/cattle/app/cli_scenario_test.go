@@ -12,17 +12,17 @@ import (
 )
 
 // A file with the mistakes a newcomer makes: a wrong type, a misspelt key,
-// a refresh its group leaves no room for, a group and a load nothing makes.
+// a refresh its group's surge does not allow, a group and a load nothing makes.
 const newcomerMistakes = `name: mistakes
 setup:
   templates:
     - {name: web, port: 8080}
   groups:
-    - {name: web, template: web, min: 2, max: 4, desired: 3}
+    - {name: web, template: web, min: 2, max: 4, desired: 3, max_healthy: 150}
 steps:
   - expect: {group: web, healthy: three}
   - scale: {group: web, desird: 4}
-  - refresh: {group: web, min_healthy: 100}
+  - refresh: {group: web, min_healthy: 40}
   - expect: {group: api, healthy: 3}
   - expect: {load: traffic, errors: 0}
 `
@@ -45,7 +45,7 @@ func TestCLIScenarioCheckListsEveryProblem(t *testing.T) {
 	want := []string{
 		path + ":8:35: healthy in expect needs a count",
 		path + `:9:25: unknown key "desird" in scale (did you mean "desired"?)`,
-		path + ":10:40: refresh: min and max healthy percentage are both 100",
+		path + ":10:40: refresh: max healthy 150% and min healthy 40% are more than 100 apart",
 		path + `:11:21: no group "api" is made by an earlier step`,
 		path + `:12:20: no load "traffic" is made by an earlier step`,
 		"cattle: scenario " + path + " has 5 problems",
