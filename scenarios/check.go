@@ -29,12 +29,6 @@ func (c *CheckContext) Defined(kind, name string) any {
 	return nil
 }
 
-// Check finds, without a sandbox, what would make a parsed scenario fail
-// once running: a name (of a group, load balancer, template or load) that
-// no earlier step makes, and a step that could never pass given the ones
-// before it. It returns every problem, in file order (see FileErrors).
-func Check(sc *Scenario) error { return fileErrors(check(sc)) }
-
 // howToMake says, per kind of name, which step makes one.
 var howToMake = map[string]string{
 	"group":         "list it under setup.groups (or add a group step before this one)",
@@ -43,6 +37,11 @@ var howToMake = map[string]string{
 	"load":          "start it with a step before this one: - load: {name: NAME, target: ...}",
 }
 
+// check finds, without a sandbox, what would make a parsed scenario fail
+// once running: a name (of a group, load balancer, template or load) that
+// no earlier step makes, and a step that could never pass given the ones
+// before it (its Checker). Steps that did not parse count for the names
+// they make, so that one mistake is not reported again at every use.
 func check(sc *Scenario) []*FileError {
 	later := map[string]map[string]*Step{} // every step's makes, to say "only later"
 	for _, st := range sc.All() {

@@ -20,15 +20,6 @@ const maxFileSize = 1 << 20
 
 var scenarioName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$`)
 
-// ParseFile reads and parses a scenario file.
-func ParseFile(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &FileError{Pos: Position{File: path}, Msg: readError(err)}
-	}
-	return Parse(path, data)
-}
-
 func readError(err error) string {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
@@ -48,7 +39,8 @@ func Parse(file string, data []byte) (*Scenario, error) {
 }
 
 // ParseChecked parses a scenario and checks it as a run would before it
-// starts a sandbox (see Check), reporting every problem of both at once.
+// starts a sandbox: names no earlier step makes, steps that could never
+// pass (see Checker). It reports every problem of both at once.
 func ParseChecked(file string, data []byte) (*Scenario, error) {
 	sc, errs := parse(file, data)
 	if sc != nil {
