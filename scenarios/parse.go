@@ -437,10 +437,15 @@ func (d *Decoder) pickExpectation(n ast.Node, subject pair, kinds []*Kind, ps []
 		all = append(all, k)
 	}
 	sort.Strings(all)
+	unknown := false
 	for _, p := range ps[1:] {
 		if !known[p.key] {
-			return nil, d.Errorf(p.keyNode, "unknown key %q in expect%s", clip(p.key, 40), didYouMean(p.key, all))
+			d.collect(d.Errorf(p.keyNode, "unknown key %q in expect%s", clip(p.key, 40), didYouMean(p.key, all)))
+			unknown = true
 		}
+	}
+	if unknown {
+		return nil, errNoted
 	}
 	sort.Strings(checks)
 	return nil, d.Errorf(subject.keyNode, "expect %s needs one of %s", subject.key, strings.Join(checks, ", "))

@@ -491,6 +491,9 @@ func (c *CountRange) decodeBounds(d *Decoder, n ast.Node) error {
 		return d.Errorf(n, "%s needs min, max or both, like {min: 3}", d.Where())
 	case b.Min != nil && b.Max != nil:
 		out.Min, out.Max, out.Text = *b.Min, *b.Max, fmt.Sprintf("%d..%d", *b.Min, *b.Max)
+		if *b.Min == *b.Max {
+			out.Text = strconv.Itoa(*b.Min)
+		}
 	case b.Min != nil:
 		out.Min, out.Text = *b.Min, fmt.Sprintf(">= %d", *b.Min)
 	default:

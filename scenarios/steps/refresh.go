@@ -48,7 +48,7 @@ func (f *refresh) Check(c *scenarios.CheckContext) error {
 		return nil
 	}
 	from := ""
-	if f.MaxHealthy == nil && strings.Contains(err.Error(), "healthy") {
+	if f.MaxHealthy == nil && strings.Contains(err.Error(), "max healthy") {
 		from = fmt.Sprintf(" (max healthy %d%% is group %s's)", max(groupMax, 100), f.Group)
 	}
 	return scenarios.FieldError(f.keyOf(err.Error()), "%v%s", err, from)
