@@ -16,8 +16,16 @@ type Checker interface {
 
 // CheckContext is what the steps before a step make, for its Check.
 type CheckContext struct {
-	defs map[string]map[string]*Step
+	defs   map[string]map[string]*Step
+	counts map[string]int
 }
+
+// Count returns what earlier steps' checks added under key (0 for none):
+// how many versions a template has by then, say.
+func (c *CheckContext) Count(key string) int { return c.counts[key] }
+
+// Add adds n under key, for the checks of later steps.
+func (c *CheckContext) Add(key string, n int) { c.counts[key] += n }
 
 // Defined returns the parameters of the earlier step that makes the
 // resource of a kind (group, load_balancer, template, load) called name,
@@ -54,7 +62,7 @@ func check(sc *Scenario) []*FileError {
 			}
 		}
 	}
-	c := &CheckContext{defs: map[string]map[string]*Step{}}
+	c := &CheckContext{defs: map[string]map[string]*Step{}, counts: map[string]int{}}
 	var errs []*FileError
 	for _, st := range sc.All() {
 		for _, u := range st.names {

@@ -22,7 +22,7 @@ setup:
 steps:
   - expect: {group: web, healthy: 3, within: two}
   - scale: {group: web, desird: 4}
-  - refresh: {group: web, template_version: 2, min_healthy: 40, wait: true}
+  - refresh: {group: web, min_healthy: 40, wait: true}
   - expect: {group: api, healthy: 3}
   - expect: {load: traffic, errors: 0}
   - load: {name: late, target: wbe}
@@ -41,7 +41,7 @@ func TestCheckListsEveryProblemInFileOrder(t *testing.T) {
 	want := []string{
 		`b.yaml:10:46: within in expect: "two" is not a duration`,
 		`b.yaml:11:25: unknown key "desird" in scale (did you mean "desired"?)`,
-		`b.yaml:12:61: refresh: max healthy 150% and min healthy 40% are more than 100 apart: narrow the range (max healthy 150% is group web's)`,
+		`b.yaml:12:40: refresh: max healthy 150% and min healthy 40% are more than 100 apart: narrow the range (max healthy 150% is group web's)`,
 		`b.yaml:13:21: no group "api" is made by an earlier step: list it under setup.groups`,
 		`b.yaml:14:20: no load "traffic" is made by an earlier step`,
 		`b.yaml:15:32: no load balancer "wbe" is made by an earlier step (did you mean "web"?)`,
@@ -102,6 +102,8 @@ func TestCheckUsesTheAPIValidators(t *testing.T) {
 		"refresh: {group: web, checkpoints: [60, 50]}":         "checkpoints [60 50] must be unique and ascending",
 		"refresh: {group: web, checkpoint_delay: 1m}":          "a checkpoint delay needs checkpoints",
 		"refresh: {group: web, min_healthy: 40}":               "max healthy 150% and min healthy 40% are more than 100 apart",
+		"refresh: {group: web, template_version: 2}":           "template web has 1 version(s) by this step, not 2",
+		"group: {name: api, template: \"web:3\", max: 1}":      "template web has 1 version(s) by this step, not 3",
 		"scale: {group: web, desired: 3}":                      "desired capacity 3 is outside min 0 and max 2",
 		"expect: {group: web, in_service: {min: 3}, since: 1}": "group web has at most 2 instances",
 	} {
@@ -111,7 +113,9 @@ func TestCheckUsesTheAPIValidators(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", step, err, want)
 		}
 	}
-	if _, err := scenarios.ParseChecked("t.yaml", []byte(head+"  - refresh: {group: web, min_healthy: 100}\n")); err != nil {
+	ok := head + "  - refresh: {group: web, min_healthy: 100}\n" +
+		"  - template_version: {template: web, env: {V: v2}}\n  - refresh: {group: web, template_version: 2}\n"
+	if _, err := scenarios.ParseChecked("t.yaml", []byte(ok)); err != nil {
 		t.Errorf("a surge refresh on a group with max_healthy 150: %v", err)
 	}
 }

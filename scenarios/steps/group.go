@@ -64,6 +64,11 @@ func (g *createGroup) Validate() error {
 	return nil
 }
 
+// Check refuses a template version the template does not have yet.
+func (g *createGroup) Check(c *scenarios.CheckContext) error {
+	return checkVersion(c, "template", g.Template.Name, g.Template.Version)
+}
+
 func (g *createGroup) Execute(ctx context.Context, r *scenarios.Run) error {
 	spec := autoscaling.GroupSpec{
 		Name: g.Name, Template: g.Template.String(), Min: g.Min, Max: g.Max, Desired: g.Desired,

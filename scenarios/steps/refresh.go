@@ -42,6 +42,13 @@ func (f *refresh) Check(c *scenarios.CheckContext) error {
 	groupMax := 0
 	if g, ok := c.Defined("group", f.Group).(*createGroup); ok {
 		groupMax = g.MaxHealthy
+		template, version, named := strings.Cut(f.TemplateVersion, ":")
+		if !named {
+			template, version = g.Template.Name, f.TemplateVersion
+		}
+		if err := checkVersion(c, "template_version", template, version); err != nil {
+			return err
+		}
 	}
 	err := autoscaling.CheckRefresh(groupMax, f.spec())
 	if err == nil {

@@ -42,6 +42,11 @@ func (s *runInstances) Validate() error {
 	return nil
 }
 
+// Check refuses a template version the template does not have yet.
+func (s *runInstances) Check(c *scenarios.CheckContext) error {
+	return checkVersion(c, "template", s.Template.Name, s.Template.Version)
+}
+
 func (s *runInstances) Execute(ctx context.Context, r *scenarios.Run) error {
 	insts, err := r.Client.RunInstances(ctx, api.RunInstancesRequest{
 		Template: s.Template.Name, Version: s.Template.Version, Count: s.Count, Zone: s.Zone})

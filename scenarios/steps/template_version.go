@@ -24,6 +24,12 @@ type templateVersion struct {
 
 func (t *templateVersion) Validate() error { return t.templateSpec.validate() }
 
+// Check counts the version this step adds, for later steps.
+func (t *templateVersion) Check(c *scenarios.CheckContext) error {
+	c.Add(versionsKey(t.Template), 1)
+	return nil
+}
+
 func (t *templateVersion) Execute(ctx context.Context, r *scenarios.Run) error {
 	v, err := r.Client.CreateVersion(ctx, t.Template, api.CreateVersionRequest{From: t.From, SetDefault: t.Default, TemplateData: t.data()})
 	if err != nil {
