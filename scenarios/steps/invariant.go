@@ -55,6 +55,9 @@ func judge(r *scenarios.Run, s scenarios.Sampler, want scenarios.CountRange, wha
 	}
 	span := fmt.Sprintf("%d samples %s, from +%s to +%s, ranged %d..%d", len(good), window,
 		since(r, good[0].At), since(r, good[len(good)-1].At), lo, hi)
+	if n := dips(good, want); n > 1 {
+		span += fmt.Sprintf(", out of range %d times", n)
+	}
 	for i, sm := range good {
 		if want.Contains(sm.Value) {
 			continue
@@ -75,4 +78,18 @@ func judge(r *scenarios.Run, s scenarios.Sampler, want scenarios.CountRange, wha
 
 func since(r *scenarios.Run, t time.Time) time.Duration {
 	return t.Sub(r.Started).Round(100 * time.Millisecond)
+}
+
+// dips counts the times the samples left the range.
+func dips(samples []scenarios.Sample, want scenarios.CountRange) int {
+	n, in := 0, true
+	for _, sm := range samples {
+		if ok := want.Contains(sm.Value); !ok && in {
+			n++
+			in = false
+		} else if ok {
+			in = true
+		}
+	}
+	return n
 }

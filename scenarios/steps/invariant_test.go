@@ -49,13 +49,13 @@ func sampleDuring(t *testing.T, script ...int) (*scenarios.Run, *scripted) {
 }
 
 func TestInvariantSaysWhenItDippedAndToWhat(t *testing.T) {
-	r, inv := sampleDuring(t, 3, 2, 2, 3)
+	r, inv := sampleDuring(t, 3, 2, 2, 3, 1, 3)
 	n := len(r.Samples(inv))
 	err := judge(r, inv, scenarios.CountRange{Text: ">= 3", Min: 3, Max: 1 << 20}, "group web in service")
 	if err == nil {
 		t.Fatal("a dip to 2 passed a floor of 3")
 	}
-	for _, want := range []string{"group web in service was 2 at +", "want >= 3, until +", "during step 1", "ranged 2..3", "scripted"} {
+	for _, want := range []string{"group web in service was 2 at +", "want >= 3, until +", "during step 1", "ranged 1..3", "out of range 2 times", "scripted"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("evidence %q lacks %q", err, want)
 		}
