@@ -28,6 +28,9 @@ type Decoder struct {
 	stepNames map[string]int  // names of the steps read so far
 	step      int             // the number of the step being read (0 in setup)
 	saved     map[string]bool // names given with `as:` so far
+
+	st   *Step        // the step being read, which notes the names it uses
+	errs []*FileError // every problem found so far
 }
 
 // maxDepth bounds nesting, so that a hostile file cannot recurse deeply.
@@ -369,7 +372,9 @@ func (d *Decoder) decodeMap(n ast.Node, v reflect.Value) error {
 	return nil
 }
 
-// decodeFields fills a struct from key/value pairs.
+// decodeFields fills a struct from key/value pairs. It reads every key
+// even after a bad one, so that one check lists all of a step's problems;
+// it then returns errNoted.
 func (d *Decoder) decodeFields(n ast.Node, ps []pair, v reflect.Value) error {
 	fields := structFields(v.Type())
 	byKey := make(map[string]fieldInfo, len(fields))
@@ -379,25 +384,74 @@ func (d *Decoder) decodeFields(n ast.Node, ps []pair, v reflect.Value) error {
 		keys = append(keys, f.key)
 	}
 	seen := map[string]bool{}
+	failed := false
 	for _, p := range ps {
 		f, ok := byKey[p.key]
 		if !ok {
-			return d.Errorf(p.keyNode, "unknown key %q in %s%s", clip(p.key, 40), d.container(), didYouMean(p.key, keys))
+			seen[closest(p.key, keys)] = true // a misspelt key is not also a missing one
+			d.collect(d.Errorf(p.keyNode, "unknown key %q in %s%s", clip(p.key, 40), d.container(), didYouMean(p.key, keys)))
+			failed = true
+			continue
 		}
 		d.push(p.key)
 		err := d.decodeValue(p.value, v.FieldByIndex(f.index))
 		d.pop()
-		if err != nil {
-			return err
-		}
 		seen[p.key] = true
+		if err != nil {
+			d.collect(err)
+			failed = true
+			continue
+		}
+		d.noteNames(f, p.value, v.FieldByIndex(f.index))
 	}
 	for _, f := range fields {
 		if f.required && !seen[f.key] {
-			return d.Errorf(n, "%s needs the key %q", d.container(), f.key)
+			d.collect(d.Errorf(n, "%s needs the key %q", d.container(), f.key))
+			failed = true
 		}
 	}
+	if failed {
+		return errNoted
+	}
 	return nil
+}
+
+// nameUse is a name of a resource a step makes (def) or uses (ref), by
+// the `def:"KIND"` and `ref:"KIND"` tags of its parameters.
+type nameUse struct {
+	kind   string // group, load_balancer, template, load
+	name   string
+	define bool
+	pos    Position
+}
+
+// noteNames records the names a tagged field makes or uses, for Check.
+func (d *Decoder) noteNames(f fieldInfo, n ast.Node, v reflect.Value) {
+	if d.st == nil || (f.def == "" && f.ref == "") {
+		return
+	}
+	kind, define := f.ref, false
+	if f.def != "" {
+		kind, define = f.def, true
+	}
+	add := func(name string, at ast.Node) {
+		d.st.names = append(d.st.names, nameUse{kind: kind, name: name, define: define, pos: d.pos(at)})
+	}
+	switch x := v.Interface().(type) {
+	case string:
+		if x != "" {
+			add(x, n)
+		}
+	case TemplateRef:
+		add(x.Name, n)
+	default:
+		if v.Kind() == reflect.Map {
+			ps, _ := d.pairs(n)
+			for _, p := range ps {
+				add(p.key, p.keyNode)
+			}
+		}
+	}
 }
 
 // fieldInfo is one key a struct reads.
@@ -405,6 +459,7 @@ type fieldInfo struct {
 	key      string
 	index    []int
 	required bool
+	def, ref string // the kind of name the key makes or uses
 }
 
 var fieldCache sync.Map // reflect.Type -> []fieldInfo
@@ -434,7 +489,8 @@ func structFields(t reflect.Type) []fieldInfo {
 		if name == "" {
 			name = strings.ToLower(f.Name)
 		}
-		out = append(out, fieldInfo{key: name, index: []int{i}, required: strings.Contains(opts, "required")})
+		out = append(out, fieldInfo{key: name, index: []int{i}, required: strings.Contains(opts, "required"),
+			def: f.Tag.Get("def"), ref: f.Tag.Get("ref")})
 	}
 	fieldCache.Store(t, out)
 	return out

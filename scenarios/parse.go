@@ -20,15 +20,6 @@ const maxFileSize = 1 << 20
 
 var scenarioName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$`)
 
-// ParseFile reads and parses a scenario file.
-func ParseFile(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &FileError{Pos: Position{File: path}, Msg: readError(err)}
-	}
-	return Parse(path, data)
-}
-
 func readError(err error) string {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
@@ -40,15 +31,44 @@ func readError(err error) string {
 // Parse parses a scenario; file names it in messages. Every error is a
 // *FileError naming file, line and column.
 func Parse(file string, data []byte) (*Scenario, error) {
+	sc, errs := parse(file, data)
+	if len(errs) > 0 {
+		return nil, fileErrors(errs)
+	}
+	return sc, nil
+}
+
+// ParseChecked parses a scenario and checks it as a run would before it
+// starts a sandbox: names no earlier step makes, steps that could never
+// pass (see Checker). It reports every problem of both at once.
+func ParseChecked(file string, data []byte) (*Scenario, error) {
+	sc, errs := parse(file, data)
+	if sc != nil {
+		errs = append(errs, check(sc)...)
+	}
+	if len(errs) > 0 {
+		return nil, fileErrors(errs)
+	}
+	return sc, nil
+}
+
+// parse reads what it can of a scenario: with problems, the scenario it
+// returns holds the steps that parsed and the names of those that did not.
+func parse(file string, data []byte) (*Scenario, []*FileError) {
+	fail := func(err error) (*Scenario, []*FileError) {
+		d := newDecoder(file)
+		d.collect(err)
+		return nil, d.errs
+	}
 	if len(data) > maxFileSize {
-		return nil, &FileError{Pos: Position{File: file}, Msg: fmt.Sprintf("is %d bytes: a scenario file is at most %d", len(data), maxFileSize)}
+		return fail(&FileError{Pos: Position{File: file}, Msg: fmt.Sprintf("is %d bytes: a scenario file is at most %d", len(data), maxFileSize)})
 	}
 	if !utf8.Valid(data) {
-		return nil, &FileError{Pos: Position{File: file}, Msg: "is not UTF-8 text"}
+		return fail(&FileError{Pos: Position{File: file}, Msg: "is not UTF-8 text"})
 	}
 	f, err := parseYAML(file, data)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	var bodies []ast.Node
 	for _, doc := range f.Docs {
@@ -58,18 +78,18 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	}
 	switch len(bodies) {
 	case 0:
-		return nil, &FileError{Pos: Position{File: file}, Msg: "is empty: a scenario needs at least name and steps"}
+		return fail(&FileError{Pos: Position{File: file}, Msg: "is empty: a scenario needs at least name and steps"})
 	case 1:
 	default:
-		return nil, (&Decoder{file: file}).Errorf(bodies[1], "a scenario file holds one YAML document, not %d", len(bodies))
+		return fail((&Decoder{file: file}).Errorf(bodies[1], "a scenario file holds one YAML document, not %d", len(bodies)))
 	}
 	d := newDecoder(file)
 	sc, err := d.scenario(bodies[0])
-	if err != nil {
-		return nil, err
+	d.collect(err)
+	if sc != nil {
+		sc.Source = data
 	}
-	sc.Source = data
-	return sc, nil
+	return sc, d.errs
 }
 
 // parseYAML parses the YAML into a syntax tree. The YAML parser is not
@@ -145,35 +165,32 @@ func (d *Decoder) scenario(n ast.Node) (*Scenario, error) {
 				didYouMean(p.key, []string{"name", "description", "timeout", "timing", "setup", "steps"}))
 		}
 		d.pop()
-		if err != nil {
-			return nil, err
-		}
+		d.collect(err)
+		err = nil
 	}
 	if sc.Name == "" {
 		sc.Name = strings.TrimSuffix(filepath.Base(d.file), filepath.Ext(d.file))
 	}
-	if steps == nil {
-		return nil, d.Errorf(n, "the scenario needs steps: a list of actions and expectations")
-	}
 	if setup != nil {
-		if sc.Setup, err = d.setup(setup); err != nil {
-			return nil, err
-		}
+		sc.Setup = d.setup(setup)
 	}
-	if sc.Steps, err = d.steps(steps); err != nil {
-		return nil, err
+	if steps == nil {
+		d.collect(d.Errorf(n, "the scenario needs steps: a list of actions and expectations"))
+		return sc, nil
 	}
+	sc.Steps = d.steps(steps)
 	return sc, nil
 }
 
 // setup reads the setup sections, each a list of one kind of resource,
 // and orders them so that what a resource needs is made before it.
-func (d *Decoder) setup(n ast.Node) ([]*Step, error) {
+func (d *Decoder) setup(n ast.Node) []*Step {
 	d.push("setup")
 	defer d.pop()
 	ps, err := d.pairs(n)
 	if err != nil {
-		return nil, err
+		d.collect(err)
+		return nil
 	}
 	sections := setupSections()
 	bySection := map[string][]*Step{}
@@ -188,21 +205,23 @@ func (d *Decoder) setup(n ast.Node) ([]*Step, error) {
 				kind = k
 			}
 		}
-		if kind == nil {
-			return nil, d.Errorf(p.keyNode, "unknown key %q in setup%s", clip(p.key, 40), didYouMean(p.key, names))
-		}
 		seq, ok := p.value.(*ast.SequenceNode)
-		if !ok {
-			return nil, d.Errorf(p.value, "setup.%s needs a list, like - {name: web, ...}", p.key)
+		switch {
+		case kind == nil:
+			d.collect(d.Errorf(p.keyNode, "unknown key %q in setup%s", clip(p.key, 40), didYouMean(p.key, names)))
+			continue
+		case !ok:
+			d.collect(d.Errorf(p.value, "setup.%s needs a list, like - {name: web, ...}", p.key))
+			continue
 		}
 		for _, item := range seq.Values {
 			if isNil(item) {
-				return nil, d.Errorf(seq, "setup.%s has an empty entry", p.key)
+				d.collect(d.Errorf(seq, "setup.%s has an empty entry", p.key))
+				continue
 			}
 			st, err := d.action(kind, item)
-			if err != nil {
-				return nil, err
-			}
+			d.collect(err)
+			st.broken = err != nil
 			bySection[p.key] = append(bySection[p.key], st)
 		}
 	}
@@ -213,49 +232,80 @@ func (d *Decoder) setup(n ast.Node) ([]*Step, error) {
 			out = append(out, st)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // steps reads the list of steps; each is one action or `expect:`, with an
-// optional name.
-func (d *Decoder) steps(n ast.Node) ([]*Step, error) {
+// optional name. A step that does not parse is kept, marked broken, so
+// that later steps may still refer to it by name.
+func (d *Decoder) steps(n ast.Node) []*Step {
 	seq, ok := n.(*ast.SequenceNode)
 	if !ok {
-		return nil, d.Errorf(n, "steps needs a list: - action: {...} or - expect: {...}")
+		d.collect(d.Errorf(n, "steps needs a list: - action: {...} or - expect: {...}"))
+		return nil
 	}
 	if len(seq.Values) == 0 {
-		return nil, d.Errorf(n, "steps is empty: a scenario needs at least one step")
+		d.collect(d.Errorf(n, "steps is empty: a scenario needs at least one step"))
+		return nil
 	}
 	var out []*Step
 	for i, item := range seq.Values {
 		d.step = i + 1
-		st, err := d.oneStep(item)
-		if err != nil {
-			return nil, err
+		st, name, err := d.oneStep(item)
+		d.collect(err)
+		if st == nil {
+			st = &Step{Pos: d.pos(item)}
 		}
-		st.Section, st.Number = "steps", i+1
-		if st.Name != "" {
-			if prev, dup := d.stepNames[st.Name]; dup {
-				return nil, d.Errorf(item, "two steps are named %q (steps %d and %d)", clip(st.Name, 40), prev, i+1)
+		st.Section, st.Number, st.Name, st.broken = "steps", i+1, name, err != nil
+		if name != "" {
+			if prev, dup := d.stepNames[name]; dup {
+				d.collect(d.Errorf(item, "two steps are named %q (steps %d and %d)", clip(name, 40), prev, i+1))
+			} else {
+				d.stepNames[name] = i + 1
 			}
-			d.stepNames[st.Name] = i + 1
 		}
 		out = append(out, st)
 	}
-	return out, nil
+	return out
 }
 
-func (d *Decoder) oneStep(n ast.Node) (*Step, error) {
+// oneStep reads a step and its name; the name comes back even when the
+// step does not parse.
+func (d *Decoder) oneStep(n ast.Node) (*Step, string, error) {
 	if isNil(n) {
-		return nil, d.Errorf(n, "a step is empty")
+		return nil, "", d.Errorf(n, "a step is empty")
 	}
 	if !isMapping(n) {
-		return nil, d.Errorf(n, "a step is a mapping with one action, like - wait: 5s; not %s", describe(n))
+		return nil, "", d.Errorf(n, "a step is a mapping with one action, like - wait: 5s; not %s", describe(n))
 	}
 	ps, err := d.pairs(n)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	name, body, err := d.stepName(n, ps)
+	if err != nil {
+		return nil, name, err
+	}
+	var st *Step
+	if body.key == "expect" {
+		st, err = d.expectation(body.value)
+	} else {
+		kind, ok := lookupAction(body.key)
+		if !ok {
+			return nil, name, d.Errorf(body.keyNode, "unknown step %q%s", clip(body.key, 40), didYouMean(body.key, actionKeys()))
+		}
+		st, err = d.action(kind, body.value)
+	}
+	if st == nil {
+		return nil, name, err
+	}
+	st.Pos = d.pos(body.keyNode)
+	st.Source = body.key + " " + compact(body.value, 120)
+	return st, name, err
+}
+
+// stepName splits a step's mapping into its name and its one action.
+func (d *Decoder) stepName(n ast.Node, ps []pair) (string, *pair, error) {
 	var name string
 	var body *pair
 	for i := range ps {
@@ -265,45 +315,32 @@ func (d *Decoder) oneStep(n ast.Node) (*Step, error) {
 			err := d.Decode(p.value, &name)
 			d.pop()
 			if err != nil {
-				return nil, err
+				return "", nil, err
 			}
 			if strings.TrimSpace(name) == "" {
-				return nil, d.Errorf(p.value, "a step's name cannot be empty")
+				return "", nil, d.Errorf(p.value, "a step's name cannot be empty")
 			}
 			continue
 		}
 		if body != nil {
-			return nil, d.Errorf(p.keyNode, "a step does one thing: %q and %q are two steps", clip(body.key, 40), clip(p.key, 40))
+			return name, nil, d.Errorf(p.keyNode, "a step does one thing: %q and %q are two steps", clip(body.key, 40), clip(p.key, 40))
 		}
 		body = p
 	}
 	if body == nil {
-		return nil, d.Errorf(n, "step %q does nothing: add an action or expect:", clip(name, 40))
+		return name, nil, d.Errorf(n, "step %q does nothing: add an action or expect:", clip(name, 40))
 	}
-	var st *Step
-	if body.key == "expect" {
-		st, err = d.expectation(body.value)
-	} else {
-		kind, ok := lookupAction(body.key)
-		if !ok {
-			return nil, d.Errorf(body.keyNode, "unknown step %q%s", clip(body.key, 40), didYouMean(body.key, actionKeys()))
-		}
-		st, err = d.action(kind, body.value)
-	}
-	if err != nil {
-		return nil, err
-	}
-	st.Name = name
-	st.Pos = d.pos(body.keyNode)
-	st.Source = body.key + " " + compact(body.value, 120)
-	return st, nil
+	return name, body, nil
 }
 
-// action reads an action's parameters.
+// action reads an action's parameters. The step comes back even when they
+// are bad: the names it does give still count.
 func (d *Decoder) action(kind *Kind, n ast.Node) (*Step, error) {
 	d.push(kind.Key)
 	defer d.pop()
 	st := &Step{Kind: kind, Pos: d.pos(n), Source: kind.Key + " " + compact(n, 120)}
+	d.st = st
+	defer func() { d.st = nil }()
 	var ps []pair
 	var err error
 	switch {
@@ -312,7 +349,7 @@ func (d *Decoder) action(kind *Kind, n ast.Node) (*Step, error) {
 	case isNull(n):
 	default:
 		if ps, err = d.pairs(n); err != nil {
-			return nil, err
+			return st, err
 		}
 	}
 	st.Exec, err = d.params(kind, n, ps)
@@ -343,11 +380,8 @@ func (d *Decoder) expectation(n ast.Node) (*Step, error) {
 		if p.key == "within" {
 			var within Duration
 			d.push("within")
-			err := d.Decode(p.value, &within)
+			d.collect(d.Decode(p.value, &within))
 			d.pop()
-			if err != nil {
-				return nil, err
-			}
 			st.Within = within.D()
 			continue
 		}
@@ -358,6 +392,8 @@ func (d *Decoder) expectation(n ast.Node) (*Step, error) {
 		return nil, err
 	}
 	st.Kind = kind
+	d.st = st
+	defer func() { d.st = nil }()
 	st.Exec, err = d.params(kind, n, rest)
 	return st, err
 }
@@ -406,10 +442,15 @@ func (d *Decoder) pickExpectation(n ast.Node, subject pair, kinds []*Kind, ps []
 		all = append(all, k)
 	}
 	sort.Strings(all)
+	unknown := false
 	for _, p := range ps[1:] {
 		if !known[p.key] {
-			return nil, d.Errorf(p.keyNode, "unknown key %q in expect%s", clip(p.key, 40), didYouMean(p.key, all))
+			d.collect(d.Errorf(p.keyNode, "unknown key %q in expect%s", clip(p.key, 40), didYouMean(p.key, all)))
+			unknown = true
 		}
+	}
+	if unknown {
+		return nil, errNoted
 	}
 	sort.Strings(checks)
 	return nil, d.Errorf(subject.keyNode, "expect %s needs one of %s", subject.key, strings.Join(checks, ", "))
@@ -426,6 +467,12 @@ func quoteAll(ss []string) []string {
 // params decodes a step's parameters into its kind's struct and validates them.
 func (d *Decoder) params(kind *Kind, n ast.Node, ps []pair) (Executor, error) {
 	exec := kind.newExecutor()
+	if d.st != nil {
+		d.st.keyPos = map[string]Position{}
+		for _, p := range ps {
+			d.st.keyPos[p.key] = d.pos(p.value)
+		}
+	}
 	if err := d.decodeFields(n, ps, reflectElem(exec)); err != nil {
 		return nil, err
 	}

@@ -159,8 +159,10 @@ func TestParseErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("error for:\n%s\ngot:  %s\nwant: %s", tc.src, err, tc.want)
 		}
-		if strings.Contains(err.Error(), "\n") {
-			t.Errorf("error is not one line: %q", err)
+		for _, line := range strings.Split(err.Error(), "\n") {
+			if !strings.HasPrefix(line, "t.yaml") {
+				t.Errorf("a problem does not start with the file: %q", line)
+			}
 		}
 		if !errors.Is(err, errdefs.ErrInvalid) {
 			t.Errorf("error %q is not errdefs.ErrInvalid (the CLI would not exit 2)", err)

@@ -34,6 +34,7 @@ type Run struct {
 	times    map[int]StepTime
 	notes    func(string)
 	cleanups []func(context.Context) error
+	watches  map[Sampler]*watch
 }
 
 // StepTime is when a step ran.
@@ -173,12 +174,15 @@ func (r *Run) Window(w Window) (from, to time.Time, err error) {
 		t, err := at(w.During)
 		return t.Start, t.End, err
 	}
-	if w.Since != nil {
-		t, err := at(w.Since)
+	if ref, atStart := w.Start(); ref != nil {
+		t, err := at(ref)
 		if err != nil {
 			return from, to, err
 		}
 		from = t.End
+		if atStart {
+			from = t.Start
+		}
 	}
 	if w.Until != nil {
 		t, err := at(w.Until)

@@ -33,6 +33,10 @@ type Step struct {
 	Pos     Position
 	Within  time.Duration // expectations: how long to keep checking; 0 checks once
 	Exec    Executor      // nil while Kind is a placeholder
+
+	names  []nameUse           // the resources it makes and uses, for Check
+	keyPos map[string]Position // where its keys' values are, for Check's messages
+	broken bool                // it did not parse: Check looks only at its names
 }
 
 // Label names the step in reports: "setup 2", "step 5".

@@ -5,16 +5,22 @@ import "fmt"
 // didYouMean returns ` (did you mean "x"?)` for the closest candidate to
 // word, or "" when none is close enough to be a typo of it.
 func didYouMean(word string, candidates []string) string {
+	best := closest(word, candidates)
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// closest returns the candidate word is most likely a typo of, or "".
+func closest(word string, candidates []string) string {
 	best, bestDist := "", len(word)/3+2
 	for _, c := range candidates {
 		if d := editDistance(word, c); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return best
 }
 
 // editDistance is the Levenshtein distance, with a cap on the work: keys

@@ -359,21 +359,44 @@ func (r *StepRef) DecodeYAML(d *Decoder, n ast.Node) error {
 	return nil
 }
 
-// Window narrows what a load expectation looks at, by earlier steps:
-// since (after that step ended), until (before that step started), or
-// during (while that step ran). With none, it is the whole load.
+// Window narrows what an expectation looks at, by earlier steps:
+//
+//	during: S   while S ran, from its start to its end
+//	from: S     from the start of S on
+//	since: S    from the end of S on
+//	until: S    up to the start of S (with from or since, or alone)
+//
+// With none, it is the whole run.
 type Window struct {
 	Since  *StepRef `yaml:"since" json:"since,omitempty"`
+	From   *StepRef `yaml:"from" json:"from,omitempty"`
 	Until  *StepRef `yaml:"until" json:"until,omitempty"`
 	During *StepRef `yaml:"during" json:"during,omitempty"`
 }
 
-// Validate refuses during together with since or until.
+// Validate refuses during together with since, from or until, and since
+// together with from.
 func (w Window) Validate() error {
-	if w.During != nil && (w.Since != nil || w.Until != nil) {
-		return FieldError("during", "during covers one step: use it alone, or since and until")
+	if w.During != nil && (w.Since != nil || w.From != nil || w.Until != nil) {
+		return FieldError("during", "during covers one step: use it alone, or from/since and until")
+	}
+	if w.Since != nil && w.From != nil {
+		return FieldError("from", "from (the start of a step) and since (its end) both open the window: give one")
 	}
 	return nil
+}
+
+// Start is the step the window opens with, and whether it opens at that
+// step's start (during, from) rather than its end (since); nil when it is
+// open from the run's start.
+func (w Window) Start() (ref *StepRef, atStart bool) {
+	switch {
+	case w.During != nil:
+		return w.During, true
+	case w.From != nil:
+		return w.From, true
+	}
+	return w.Since, false
 }
 
 func (w Window) String() string {
@@ -381,11 +404,14 @@ func (w Window) String() string {
 	if w.During != nil {
 		parts = append(parts, "during step "+w.During.Text)
 	}
+	if w.From != nil {
+		parts = append(parts, "from the start of step "+w.From.Text)
+	}
 	if w.Since != nil {
-		parts = append(parts, "since step "+w.Since.Text)
+		parts = append(parts, "since step "+w.Since.Text+" ended")
 	}
 	if w.Until != nil {
-		parts = append(parts, "until step "+w.Until.Text)
+		parts = append(parts, "until step "+w.Until.Text+" started")
 	}
 	return strings.Join(parts, ", ")
 }
@@ -408,8 +434,12 @@ const maxCount = 1 << 20
 
 var countRange = regexp.MustCompile(`^\s*(?:(>=|<=|>|<)\s*([0-9]{1,7})|([0-9]{1,7})\s*\.\.\s*([0-9]{1,7}))\s*$`)
 
-// DecodeYAML reads a count or a range.
+// DecodeYAML reads a count or a range; a range may also be written
+// {min: 3, max: 5}, or with one bound.
 func (c *CountRange) DecodeYAML(d *Decoder, n ast.Node) error {
+	if isMapping(n) {
+		return c.decodeBounds(d, n)
+	}
 	if _, ok := n.(*ast.IntegerNode); ok {
 		var v int
 		if err := d.decodeValue(n, reflect.ValueOf(&v).Elem()); err != nil {
@@ -424,7 +454,7 @@ func (c *CountRange) DecodeYAML(d *Decoder, n ast.Node) error {
 	s, ok := ScalarText(n)
 	m := countRange.FindStringSubmatch(s)
 	if !ok || m == nil {
-		return d.Errorf(n, "%s needs a count like 3, \">= 3\", \"<= 2\" or \"2..4\", not %s", d.Where(), describe(n))
+		return d.Errorf(n, "%s needs a count like 3, \">= 3\", \"<= 2\", \"2..4\" or {min: 2, max: 4}, not %s", d.Where(), describe(n))
 	}
 	num := func(s string) int { v, _ := strconv.Atoi(s); return v }
 	out := CountRange{Text: strings.TrimSpace(s), Min: 0, Max: maxCount}
@@ -442,6 +472,38 @@ func (c *CountRange) DecodeYAML(d *Decoder, n ast.Node) error {
 	}
 	if out.Min > out.Max {
 		return d.Errorf(n, "%s: no count is in %s", d.Where(), s)
+	}
+	*c = out
+	return nil
+}
+
+func (c *CountRange) decodeBounds(d *Decoder, n ast.Node) error {
+	var b struct {
+		Min *int `yaml:"min"`
+		Max *int `yaml:"max"`
+	}
+	if err := d.decodeValue(n, reflect.ValueOf(&b).Elem()); err != nil {
+		return err
+	}
+	out := CountRange{Min: 0, Max: maxCount}
+	switch {
+	case b.Min == nil && b.Max == nil:
+		return d.Errorf(n, "%s needs min, max or both, like {min: 3}", d.Where())
+	case b.Min != nil && b.Max != nil:
+		out.Min, out.Max, out.Text = *b.Min, *b.Max, fmt.Sprintf("%d..%d", *b.Min, *b.Max)
+		if *b.Min == *b.Max {
+			out.Text = strconv.Itoa(*b.Min)
+		}
+	case b.Min != nil:
+		out.Min, out.Text = *b.Min, fmt.Sprintf(">= %d", *b.Min)
+	default:
+		out.Max, out.Text = *b.Max, fmt.Sprintf("<= %d", *b.Max)
+	}
+	if out.Min < 0 || out.Max < 0 {
+		return d.Errorf(n, "%s: a count cannot be negative", d.Where())
+	}
+	if out.Min > out.Max {
+		return d.Errorf(n, "%s: min %d is more than max %d", d.Where(), out.Min, out.Max)
 	}
 	*c = out
 	return nil

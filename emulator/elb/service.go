@@ -631,24 +631,35 @@ func (s *Service) TargetRequests(ctx context.Context, name string) (map[string]i
 	return out, nil
 }
 
+// ValidateWeights checks forwards' weights: each 0-999, not all 0.
+// Scenario checks call it too.
+func ValidateWeights(fs []Forward) error {
+	total := 0
+	for _, f := range fs {
+		if f.Weight < 0 || f.Weight > 999 {
+			return errdefs.Invalid("weight %d for %s is out of range: use 0-999", f.Weight, f.TargetGroup)
+		}
+		total += f.Weight
+	}
+	if total == 0 {
+		return errdefs.Invalid("every weight is 0: at least one target group must get traffic")
+	}
+	return nil
+}
+
 // SetForwards sets the weighted forwards of a load balancer: each names a
 // load balancer whose target group gets that share of the requests.
 func (s *Service) SetForwards(ctx context.Context, name string, fs []Forward) (LoadBalancer, error) {
 	if len(fs) == 0 {
 		return LoadBalancer{}, errdefs.Invalid("no forwards given: name at least one target group with --to NAME=WEIGHT")
 	}
-	total := 0
+	if err := ValidateWeights(fs); err != nil {
+		return LoadBalancer{}, err
+	}
 	for _, f := range fs {
-		if f.Weight < 0 || f.Weight > 999 {
-			return LoadBalancer{}, errdefs.Invalid("weight %d for %s is out of range: use 0-999", f.Weight, f.TargetGroup)
-		}
 		if _, err := s.Get(ctx, f.TargetGroup); err != nil {
 			return LoadBalancer{}, err
 		}
-		total += f.Weight
-	}
-	if total == 0 {
-		return LoadBalancer{}, errdefs.Invalid("every weight is 0: at least one target group must get traffic")
 	}
 	var rec LoadBalancer
 	err := s.db.Update(func(tx *store.Tx) (err error) {

@@ -128,7 +128,7 @@ func Summarize(recs []Record) Summary {
 func (s Summary) String() string {
 	return fmt.Sprintf("%d requests, %d errors (%.2f%%), outcomes %v, versions %v, p50 %s p99 %s",
 		s.Requests, s.Errors, 100*s.ErrorRate, SortedCounts(s.Outcomes), SortedCounts(s.Versions),
-		s.P50.Round(time.Millisecond), s.P99.Round(time.Millisecond))
+		FormatLatency(s.P50), FormatLatency(s.P99))
 }
 
 // SortedCounts renders counts as "a=3 b=1", largest first.
@@ -151,4 +151,20 @@ func SortedCounts(m map[string]int) string {
 		out += fmt.Sprintf("%s=%d", k, m[k])
 	}
 	return out + "]"
+}
+
+// FormatLatency renders a latency with units that keep its size readable:
+// 0.4ms, 12ms, 1.25s; never "0s" for an answer under a millisecond.
+func FormatLatency(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0ms"
+	case d < 10*time.Millisecond:
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + "ms"
+	case d < time.Second:
+		return strconv.FormatInt(int64(d.Round(time.Millisecond)/time.Millisecond), 10) + "ms"
+	case d < time.Minute:
+		return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + "s"
+	}
+	return d.Round(time.Second).String()
 }

@@ -90,15 +90,16 @@ func TestIntegrationScenarioInstancesBasics(t *testing.T) {
 	t.Logf("timeline:\n%s", out)
 }
 
-// Every other built-in, each in its own sandbox.
+// Every other built-in and every cookbook example, each in its own
+// sandbox, checked first as `scenario run` checks them.
 func TestIntegrationBuiltinScenarios(t *testing.T) {
 	testutil.SkipIfShort(t)
-	for _, b := range scenarios.Builtins() {
+	for _, b := range append(scenarios.Builtins(), scenarios.Cookbook()...) {
 		if b.Name == "instances-basics" {
 			continue // TestIntegrationScenarioInstancesBasics runs it
 		}
 		t.Run(b.Name, func(t *testing.T) {
-			sc, err := scenarios.Load(b.Name)
+			sc, err := scenarios.LoadChecked(b.Name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,6 +153,38 @@ steps:
 	for _, want := range []string{"FAIL  too many", "✗ after 2s: want 4 running, found 2", "evidence: after 2s"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("timeline lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// An invariant is sampled all through its window: a refresh that takes
+// one of two instances out of service first (min_healthy 50) breaks a
+// floor of 2, and the evidence says when and to what.
+func TestIntegrationInvariantCatchesADip(t *testing.T) {
+	testutil.SkipIfShort(t)
+	sc, err := scenarios.ParseChecked("dip.yaml", []byte(`name: dip
+setup:
+  templates:
+    - {name: web, port: 8080, health: {path: /healthz}, env: {DEMO_VERSION: v1}, versions: [{env: {DEMO_VERSION: v2}}]}
+  groups:
+    - {name: web, template: "web:1", min: 1, max: 3, desired: 2}
+steps:
+  - expect: {group: web, healthy: 2, within: 60s}
+  - name: refresh
+    refresh: {group: web, template_version: 2, min_healthy: 50, wait: true}
+  - expect: {group: web, in_service: {min: 2}, during: refresh}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, out := runScenario(t, sc)
+	f := res.Failure()
+	if res.Passed || f == nil || f.Label != "step 3" {
+		t.Fatalf("a dip to 1 in service passed a floor of 2:\n%s", out)
+	}
+	for _, want := range []string{"group web in service was 1 at +", "want >= 2, until +", "during step refresh, from +"} {
+		if !strings.Contains(f.Error, want) {
+			t.Errorf("evidence %q lacks %q", f.Error, want)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cattle-dev/cattle/scenarios"
@@ -36,6 +38,30 @@ type Result struct {
 	Saved         map[string][]string `json:"saved,omitempty"`
 	Events        []store.Event       `json:"events"`
 	TeardownError string              `json:"teardown_error,omitempty"`
+	// Refused says why the run never started (a file that failed its
+	// check, a sandbox that would not start); Problems lists a file's.
+	Refused  string   `json:"refused,omitempty"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+// Refused is the report of a run that never started, so that CI has one
+// whatever happened: the journal says why, and the JUnit report holds one
+// failed test case naming the problems. what names the check that failed:
+// "scenario file", "sandbox".
+func Refused(name, file, what string, err error) *Result {
+	problems := scenarios.Problems(err)
+	why := fmt.Sprintf("the %s check failed: %s", what, problems[0])
+	if len(problems) > 1 {
+		why = fmt.Sprintf("the %s check found %d problems", what, len(problems))
+	}
+	return &Result{
+		Scenario: name, File: file, Started: time.Now(), Refused: why, Problems: problems,
+		Steps: []StepResult{{
+			Label: "check", Section: "check", Kind: "check", Title: what, Position: file,
+			Status: Failed, Error: strings.Join(problems, "\n"),
+		}},
+		Loads: []LoadResult{}, Events: []store.Event{},
+	}
 }
 
 // StepResult is one step's outcome.

@@ -98,6 +98,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 	// Cleanup happens whatever became of the run, interrupt included.
 	cleanupCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
 	defer cancel()
+	run.StopWatches()
 	run.StopLoads()
 	res.Loads = loadResults(run)
 	res.Saved = run.SavedNames()
@@ -166,6 +167,7 @@ func execute(ctx context.Context, run *scenarios.Run, st *scenarios.Step, sr Ste
 		sr.Notes = append(sr.Notes, note)
 		tl.note(note)
 	})
+	run.StepStarting(ctx, st)
 	err := safely(run, func() error {
 		if st.Kind.Expectation {
 			return scenarios.Poll(ctx, st.Within, func(ctx context.Context) error { return st.Exec.Execute(ctx, run) })
@@ -177,6 +179,7 @@ func execute(ctx context.Context, run *scenarios.Run, st *scenarios.Step, sr Ste
 	if st.Section == "steps" {
 		run.MarkStep(st.Number, scenarios.StepTime{Start: start, End: end})
 	}
+	run.StepEnded(ctx, st)
 	sr.Duration = Millis(end.Sub(start))
 	sr.Status = Passed
 	if err != nil {

@@ -13,7 +13,7 @@ func init() {
 }
 
 type deregisterTargets struct {
-	LoadBalancer string                `yaml:"load_balancer,required"`
+	LoadBalancer string                `yaml:"load_balancer,required" ref:"load_balancer"`
 	Instances    scenarios.InstanceRef `yaml:"instances,required"`
 	Wait         *bool                 `yaml:"wait"`
 }

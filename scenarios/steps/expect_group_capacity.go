@@ -16,7 +16,7 @@ func init() {
 }
 
 type expectGroupCapacity struct {
-	Group   string               `yaml:"group,required"`
+	Group   string               `yaml:"group,required" ref:"group"`
 	Desired scenarios.CountRange `yaml:"desired,required"`
 }
 

@@ -16,8 +16,13 @@ func init() {
 }
 
 type expectGroupHealthy struct {
-	Group   string               `yaml:"group,required"`
+	Group   string               `yaml:"group,required" ref:"group"`
 	Healthy scenarios.CountRange `yaml:"healthy,required"`
+}
+
+// Check refuses a count the group can never have in service.
+func (e *expectGroupHealthy) Check(c *scenarios.CheckContext) error {
+	return beyondGroup(c, e.Group, "healthy", e.Healthy)
 }
 
 func (e *expectGroupHealthy) Execute(ctx context.Context, r *scenarios.Run) error {

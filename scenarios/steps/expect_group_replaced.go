@@ -18,7 +18,7 @@ func init() {
 }
 
 type expectGroupReplaced struct {
-	Group    string                `yaml:"group,required"`
+	Group    string                `yaml:"group,required" ref:"group"`
 	Replaced scenarios.InstanceRef `yaml:"replaced,required"`
 }
 

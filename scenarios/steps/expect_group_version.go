@@ -18,7 +18,7 @@ func init() {
 }
 
 type expectGroupVersion struct {
-	Group           string `yaml:"group,required"`
+	Group           string `yaml:"group,required" ref:"group"`
 	TemplateVersion int    `yaml:"template_version"`
 	// Image matches an instance's image reference or its digest.
 	Image string `yaml:"image"`

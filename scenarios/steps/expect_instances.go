@@ -20,8 +20,8 @@ func init() {
 type expectInstances struct {
 	Instances scenarios.CountRange   `yaml:"instances,required"`
 	State     string                 `yaml:"state"`
-	Template  *scenarios.TemplateRef `yaml:"template"`
-	Group     string                 `yaml:"group"`
+	Template  *scenarios.TemplateRef `yaml:"template" ref:"template"`
+	Group     string                 `yaml:"group" ref:"group"`
 	Zone      string                 `yaml:"zone"`
 	// PerZone wants exactly that many in each zone; Zones that many zones used.
 	PerZone *int `yaml:"per_zone"`

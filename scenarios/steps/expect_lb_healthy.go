@@ -11,13 +11,13 @@ import (
 func init() {
 	scenarios.RegisterExpectation[expectTargetsHealthy]("targets_healthy", "load_balancer",
 		scenarios.Checks("healthy"),
-		scenarios.Doc("a load balancer has exactly so many healthy targets",
+		scenarios.Doc("a load balancer has so many healthy targets (a count or a range)",
 			"expect: {load_balancer: web, healthy: 3, within: 30s}"))
 }
 
 type expectTargetsHealthy struct {
-	LoadBalancer string `yaml:"load_balancer,required"`
-	Healthy      int    `yaml:"healthy,required"`
+	LoadBalancer string               `yaml:"load_balancer,required" ref:"load_balancer"`
+	Healthy      scenarios.CountRange `yaml:"healthy,required"`
 }
 
 func (e *expectTargetsHealthy) Execute(ctx context.Context, r *scenarios.Run) error {
@@ -37,8 +37,8 @@ func (e *expectTargetsHealthy) Execute(ctx context.Context, r *scenarios.Run) er
 		}
 		parts = append(parts, s)
 	}
-	if healthy != e.Healthy {
-		return fmt.Errorf("want %d healthy targets in %s, found %d: %s", e.Healthy, e.LoadBalancer, healthy, strings.Join(parts, ", "))
+	if !e.Healthy.Contains(healthy) {
+		return fmt.Errorf("want %s healthy targets in %s, found %d: %s", e.Healthy, e.LoadBalancer, healthy, strings.Join(parts, ", "))
 	}
 	r.Notef("%s: %s", e.LoadBalancer, strings.Join(parts, ", "))
 	return nil

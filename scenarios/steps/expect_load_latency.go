@@ -103,9 +103,9 @@ func (e *expectLoadLatency) Execute(ctx context.Context, r *scenarios.Run) error
 	var seen []string
 	for _, k := range keys {
 		got := loadgen.Percentile(recs, percentileOf(k))
-		seen = append(seen, fmt.Sprintf("%s %s", k, got.Round(time.Millisecond)))
+		seen = append(seen, fmt.Sprintf("%s %s", k, loadgen.FormatLatency(got)))
 		if !e.Latency[k].holds(got) {
-			return fmt.Errorf("load %s%s: %s is %s, want %s (%d requests)", e.Load, e.where(), k, got.Round(time.Millisecond), e.Latency[k], len(recs))
+			return fmt.Errorf("load %s%s: %s is %s, want %s (%d requests)", e.Load, e.where(), k, loadgen.FormatLatency(got), e.Latency[k], len(recs))
 		}
 	}
 	r.Notef("load %s%s: %s over %d requests", e.Load, e.where(), strings.Join(seen, ", "), len(recs))

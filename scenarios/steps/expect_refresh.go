@@ -19,7 +19,7 @@ func init() {
 
 type expectRefresh struct {
 	// Refresh names the group whose latest refresh is checked.
-	Refresh string          `yaml:"refresh,required"`
+	Refresh string          `yaml:"refresh,required" ref:"group"`
 	Status  scenarios.Words `yaml:"status,required"`
 }
 

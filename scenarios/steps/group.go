@@ -19,13 +19,13 @@ func init() {
 }
 
 type createGroup struct {
-	Name         string                `yaml:"name,required"`
-	Template     scenarios.TemplateRef `yaml:"template,required"`
+	Name         string                `yaml:"name,required" def:"group"`
+	Template     scenarios.TemplateRef `yaml:"template,required" ref:"template"`
 	Min          int                   `yaml:"min"`
 	Max          int                   `yaml:"max,required"`
 	Desired      *int                  `yaml:"desired"`
 	Zones        []string              `yaml:"zones"`
-	LoadBalancer string                `yaml:"load_balancer"`
+	LoadBalancer string                `yaml:"load_balancer" ref:"load_balancer"`
 	// HealthCheckType is EC2 or ELB (the default with a load balancer).
 	HealthCheckType string              `yaml:"health_check_type"`
 	GracePeriod     *scenarios.Duration `yaml:"grace_period"`
@@ -39,8 +39,8 @@ func (g *createGroup) Validate() error {
 	if g.Desired != nil {
 		desired = *g.Desired
 	}
-	if g.Min < 0 || g.Min > g.Max || desired < g.Min || desired > g.Max {
-		return scenarios.FieldError("desired", "need min <= desired <= max, got %d <= %d <= %d", g.Min, desired, g.Max)
+	if err := autoscaling.ValidateCapacity(g.Min, desired, g.Max); err != nil {
+		return scenarios.FieldError("desired", "%v", err)
 	}
 	for _, z := range g.Zones {
 		if !slices.Contains(compute.Zones, z) {
@@ -56,10 +56,17 @@ func (g *createGroup) Validate() error {
 	default:
 		return scenarios.FieldError("health_check_type", "unknown health check type %q: use EC2 or ELB", g.HealthCheckType)
 	}
-	if g.MaxHealthy != 0 && (g.MaxHealthy < 100 || g.MaxHealthy > 200) {
-		return scenarios.FieldError("max_healthy", "max_healthy %d is out of range: use 100-200", g.MaxHealthy)
+	if g.MaxHealthy != 0 {
+		if err := autoscaling.ValidateMaxHealthy(g.MaxHealthy); err != nil {
+			return scenarios.FieldError("max_healthy", "%v", err)
+		}
 	}
 	return nil
+}
+
+// Check refuses a template version the template does not have yet.
+func (g *createGroup) Check(c *scenarios.CheckContext) error {
+	return checkVersion(c, "template", g.Template.Name, g.Template.Version)
 }
 
 func (g *createGroup) Execute(ctx context.Context, r *scenarios.Run) error {
@@ -100,4 +107,15 @@ func lbText(lb string) string {
 		return ""
 	}
 	return ", behind load balancer " + lb
+}
+
+// beyondGroup refuses an expected count of instances that the group's max
+// never allows: the expectation could never pass. (A scaling policy moves
+// desired, never max.)
+func beyondGroup(c *scenarios.CheckContext, group, key string, want scenarios.CountRange) error {
+	g, ok := c.Defined("group", group).(*createGroup)
+	if ok && want.Min > g.Max {
+		return scenarios.FieldError(key, "group %s has at most %d instances (its max), so %s %s can never hold", group, g.Max, key, want)
+	}
+	return nil
 }

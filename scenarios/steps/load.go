@@ -17,8 +17,8 @@ func init() {
 }
 
 type startLoad struct {
-	Name     string                 `yaml:"name,required"`
-	Target   string                 `yaml:"target"` // a load balancer
+	Name     string                 `yaml:"name,required" def:"load"`
+	Target   string                 `yaml:"target" ref:"load_balancer"` // a load balancer
 	Instance *scenarios.InstanceRef `yaml:"instance"`
 	URL      string                 `yaml:"url"`
 	Path     string                 `yaml:"path"`

@@ -16,7 +16,7 @@ func init() {
 }
 
 type createLoadBalancer struct {
-	Name                string              `yaml:"name,required"`
+	Name                string              `yaml:"name,required" def:"load_balancer"`
 	Port                int                 `yaml:"port"`
 	Algorithm           string              `yaml:"algorithm"`
 	HealthCheck         *lbHealthCheck      `yaml:"health_check"`

@@ -12,7 +12,7 @@ import (
 // its requests to look at, and how many requests that window needs for
 // the check to mean anything.
 type loadCheck struct {
-	Load             string `yaml:"load,required"`
+	Load             string `yaml:"load,required" ref:"load"`
 	scenarios.Window `yaml:",inline"`
 	MinRequests      *int `yaml:"min_requests"`
 }

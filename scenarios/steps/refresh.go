@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
@@ -17,7 +18,7 @@ func init() {
 }
 
 type refresh struct {
-	Group string `yaml:"group,required"`
+	Group string `yaml:"group,required" ref:"group"`
 	// TemplateVersion is a number, $Latest, $Default or NAME:VERSION.
 	TemplateVersion string              `yaml:"template_version"`
 	MinHealthy      *scenarios.Percent  `yaml:"min_healthy"`
@@ -34,21 +35,55 @@ type refresh struct {
 
 const defaultRefreshTimeout = 10 * time.Minute
 
-func (f *refresh) Validate() error {
-	if f.MinHealthy != nil && *f.MinHealthy > 100 {
-		return scenarios.FieldError("min_healthy", "min_healthy is out of range: use 0-100")
-	}
-	if f.MaxHealthy != nil && (*f.MaxHealthy < 100 || *f.MaxHealthy > 200) {
-		return scenarios.FieldError("max_healthy", "max_healthy is out of range: use 100-200")
-	}
-	prev := 0
-	for _, c := range f.Checkpoints {
-		if c <= prev || c > 100 {
-			return scenarios.FieldError("checkpoints", "checkpoints ascend from 1 to 100, like [50, 100]")
+// Check applies the API's own check of a refresh's preferences, with
+// what the group gives: max_healthy falls back to the group's (100 unless
+// set), so a refresh its group leaves no room for is refused here.
+func (f *refresh) Check(c *scenarios.CheckContext) error {
+	groupMax := 0
+	if g, ok := c.Defined("group", f.Group).(*createGroup); ok {
+		groupMax = g.MaxHealthy
+		template, version, named := strings.Cut(f.TemplateVersion, ":")
+		if !named {
+			template, version = g.Template.Name, f.TemplateVersion
 		}
-		prev = c
+		if err := checkVersion(c, "template_version", template, version); err != nil {
+			return err
+		}
 	}
-	return nil
+	err := autoscaling.CheckRefresh(groupMax, f.spec())
+	if err == nil {
+		return nil
+	}
+	from := ""
+	if f.MaxHealthy == nil && strings.Contains(err.Error(), "max healthy") {
+		from = fmt.Sprintf(" (max healthy %d%% is group %s's)", max(groupMax, 100), f.Group)
+	}
+	return scenarios.FieldError(f.keyOf(err.Error()), "%v%s", err, from)
+}
+
+// keyOf guesses which key an API message is about, to point at it.
+func (f *refresh) keyOf(msg string) string {
+	switch {
+	case strings.Contains(msg, "checkpoint delay"):
+		return "checkpoint_delay"
+	case strings.Contains(msg, "checkpoint"):
+		return "checkpoints"
+	case strings.Contains(msg, "warmup"):
+		return "warmup"
+	case strings.Contains(msg, "bake time"):
+		return "bake_time"
+	case f.MinHealthy != nil:
+		return "min_healthy"
+	}
+	return "max_healthy"
+}
+
+func (f *refresh) spec() autoscaling.RefreshSpec {
+	return autoscaling.RefreshSpec{
+		TemplateVersion: f.TemplateVersion, MinHealthyPercentage: percent(f.MinHealthy), MaxHealthyPercentage: percent(f.MaxHealthy),
+		InstanceWarmup: duration(f.Warmup), CheckpointPercentages: f.Checkpoints, CheckpointDelay: duration(f.CheckpointDelay),
+		SkipMatching: f.SkipMatching, AutoRollback: f.AutoRollback, BakeTime: duration(f.BakeTime),
+	}
 }
 
 func percent(p *scenarios.Percent) *int {
@@ -68,11 +103,7 @@ func duration(d *scenarios.Duration) *autoscaling.Duration {
 }
 
 func (f *refresh) Execute(ctx context.Context, r *scenarios.Run) error {
-	rf, err := r.Client.StartRefresh(ctx, f.Group, autoscaling.RefreshSpec{
-		TemplateVersion: f.TemplateVersion, MinHealthyPercentage: percent(f.MinHealthy), MaxHealthyPercentage: percent(f.MaxHealthy),
-		InstanceWarmup: duration(f.Warmup), CheckpointPercentages: f.Checkpoints, CheckpointDelay: duration(f.CheckpointDelay),
-		SkipMatching: f.SkipMatching, AutoRollback: f.AutoRollback, BakeTime: duration(f.BakeTime),
-	})
+	rf, err := r.Client.StartRefresh(ctx, f.Group, f.spec())
 	if err != nil {
 		return err
 	}

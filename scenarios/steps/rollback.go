@@ -14,7 +14,7 @@ func init() {
 }
 
 type rollback struct {
-	Group   string             `yaml:"group,required"`
+	Group   string             `yaml:"group,required" ref:"group"`
 	Wait    bool               `yaml:"wait"`
 	Timeout scenarios.Duration `yaml:"timeout"`
 }

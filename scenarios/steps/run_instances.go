@@ -18,7 +18,7 @@ func init() {
 }
 
 type runInstances struct {
-	Template scenarios.TemplateRef `yaml:"template,required"`
+	Template scenarios.TemplateRef `yaml:"template,required" ref:"template"`
 	Count    int                   `yaml:"count"`
 	Zone     string                `yaml:"zone"`
 	As       scenarios.Name        `yaml:"as"`
@@ -40,6 +40,11 @@ func (s *runInstances) Validate() error {
 		return scenarios.FieldError("zone", "unknown zone %q: use one of %v", s.Zone, compute.Zones)
 	}
 	return nil
+}
+
+// Check refuses a template version the template does not have yet.
+func (s *runInstances) Check(c *scenarios.CheckContext) error {
+	return checkVersion(c, "template", s.Template.Name, s.Template.Version)
 }
 
 func (s *runInstances) Execute(ctx context.Context, r *scenarios.Run) error {

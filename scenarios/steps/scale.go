@@ -14,13 +14,24 @@ func init() {
 }
 
 type scale struct {
-	Group   string `yaml:"group,required"`
+	Group   string `yaml:"group,required" ref:"group"`
 	Desired int    `yaml:"desired,required"`
 }
 
 func (s *scale) Validate() error {
 	if s.Desired < 0 {
 		return scenarios.FieldError("desired", "desired cannot be negative")
+	}
+	return nil
+}
+
+// Check refuses a desired capacity outside the group's min and max, as
+// the API would.
+func (s *scale) Check(c *scenarios.CheckContext) error {
+	if g, ok := c.Defined("group", s.Group).(*createGroup); ok {
+		if err := autoscaling.ValidateCapacity(g.Min, s.Desired, g.Max); err != nil {
+			return scenarios.FieldError("desired", "%v (group %s)", err, s.Group)
+		}
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ func init() {
 }
 
 type scalingPolicy struct {
-	Group                   string              `yaml:"group,required"`
+	Group                   string              `yaml:"group,required" ref:"group"`
 	TargetRequestsPerTarget float64             `yaml:"target_requests_per_target"`
 	TargetCPU               float64             `yaml:"target_cpu"`
 	Warmup                  *scenarios.Duration `yaml:"warmup"`

@@ -14,7 +14,7 @@ func init() {
 }
 
 type stopLoad struct {
-	Name string `yaml:"name,required"`
+	Name string `yaml:"name,required" ref:"load"`
 }
 
 func (s *stopLoad) Execute(ctx context.Context, r *scenarios.Run) error {

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/scenarios"
@@ -18,7 +19,7 @@ func init() {
 // createTemplate makes a launch template; versions adds versions 2, 3, ...
 // right after, each from the one before.
 type createTemplate struct {
-	Name         string `yaml:"name,required"`
+	Name         string `yaml:"name,required" def:"template"`
 	templateSpec `yaml:",inline"`
 	Versions     []templateSpec `yaml:"versions"`
 }
@@ -53,6 +54,29 @@ func (c *createTemplate) Execute(ctx context.Context, r *scenarios.Run) error {
 			return fmt.Errorf("adding a version to %s: %w", c.Name, err)
 		}
 		r.Notef("template %s version %d runs %s (%s)%s", c.Name, nv.Version, nv.Image, shortDigest(nv.ImageDigest), withEnv(nv.Env))
+	}
+	return nil
+}
+
+// versionsKey is what check time counts a template's versions under.
+func versionsKey(template string) string { return "template versions/" + template }
+
+// Check counts the versions the template starts with, for later steps.
+func (c *createTemplate) Check(cc *scenarios.CheckContext) error {
+	cc.Add(versionsKey(c.Name), 1+len(c.Versions))
+	return nil
+}
+
+// checkVersion refuses a version number a template does not have by the
+// step that names it; $Latest, $Default and unknown templates pass here.
+func checkVersion(c *scenarios.CheckContext, key, template, version string) error {
+	n, err := strconv.Atoi(version)
+	if err != nil || c.Defined("template", template) == nil {
+		return nil
+	}
+	if have := c.Count(versionsKey(template)); n > have {
+		return scenarios.FieldError(key, "template %s has %d version(s) by this step, not %d: add one before it with - template_version: {template: %s, ...}",
+			template, have, n, template)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ func init() {
 }
 
 type templateVersion struct {
-	Template     string `yaml:"template,required"`
+	Template     string `yaml:"template,required" ref:"template"`
 	templateSpec `yaml:",inline"`
 	// From is the source version (a number, $Latest or $Default); $Latest
 	// when empty.
@@ -23,6 +23,12 @@ type templateVersion struct {
 }
 
 func (t *templateVersion) Validate() error { return t.templateSpec.validate() }
+
+// Check counts the version this step adds, for later steps.
+func (t *templateVersion) Check(c *scenarios.CheckContext) error {
+	c.Add(versionsKey(t.Template), 1)
+	return nil
+}
 
 func (t *templateVersion) Execute(ctx context.Context, r *scenarios.Run) error {
 	v, err := r.Client.CreateVersion(ctx, t.Template, api.CreateVersionRequest{From: t.From, SetDefault: t.Default, TemplateData: t.data()})

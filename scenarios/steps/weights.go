@@ -17,20 +17,13 @@ func init() {
 }
 
 type weights struct {
-	LoadBalancer string         `yaml:"load_balancer,required"`
-	Forwards     map[string]int `yaml:"forwards,required"`
+	LoadBalancer string         `yaml:"load_balancer,required" ref:"load_balancer"`
+	Forwards     map[string]int `yaml:"forwards,required" ref:"load_balancer"`
 }
 
 func (w *weights) Validate() error {
-	total := 0
-	for tg, weight := range w.Forwards {
-		if weight < 0 || weight > 999 {
-			return scenarios.FieldError("forwards", "weight %d for %s is out of range: use 0-999", weight, tg)
-		}
-		total += weight
-	}
-	if total == 0 {
-		return scenarios.FieldError("forwards", "at least one weight must be more than 0")
+	if err := elb.ValidateWeights(w.forwards()); err != nil {
+		return scenarios.FieldError("forwards", "%v", err)
 	}
 	return nil
 }

@@ -70,7 +70,7 @@ func scenarioStepsMarkdown() []byte {
 	b.WriteString("# Scenario steps\n\n")
 	b.WriteString("Every action and expectation a scenario's `steps` (and, where noted, `setup`) can use,\n")
 	b.WriteString("as `cattle scenario steps` lists them. Generated from the step registry by `make docs`.\n")
-	b.WriteString("Every step also takes `name`; expectations take `within` to poll until they hold.\n")
+	b.WriteString("\n## Keys every step takes, and windows\n\n```\n" + stepsPreamble + "```\n")
 	for _, r := range stepRows() {
 		fmt.Fprintf(&b, "\n## %s\n\n%s (%s).\n", r.Step, strings.TrimSuffix(r.Summary, "."), r.Kind)
 		if len(r.Keys) > 0 {

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cattle-dev/cattle/emulator/elb"
+	"github.com/cattle-dev/cattle/scenarios/loadgen"
 )
 
 func newLBStatsCommand(env *Env) *cobra.Command {
@@ -29,7 +32,7 @@ func newLBStatsCommand(env *Env) *cobra.Command {
 				fmt.Fprintf(t, "responses\t%s\n", countsString(st.Responses))
 				fmt.Fprintf(t, "errors\t%s\n", countsString(st.Errors))
 				fmt.Fprintf(t, "connections\t%d active\n", st.ActiveConnections)
-				fmt.Fprintf(t, "latency\tp50 %s  p90 %s  p99 %s  mean %s\n\n", time.Duration(st.Latency.P50), time.Duration(st.Latency.P90), time.Duration(st.Latency.P99), time.Duration(st.Latency.Mean))
+				fmt.Fprintf(t, "latency\tp50 %s  p90 %s  p99 %s  mean %s\n\n", latency(st.Latency.P50), latency(st.Latency.P90), latency(st.Latency.P99), latency(st.Latency.Mean))
 				row(t, "TARGET", "REQUESTS", "RESPONSES", "ERRORS", "ACTIVE")
 				ids := make([]string, 0, len(st.Targets))
 				for id := range st.Targets {
@@ -44,3 +47,5 @@ func newLBStatsCommand(env *Env) *cobra.Command {
 		},
 	})
 }
+
+func latency(d elb.Duration) string { return loadgen.FormatLatency(time.Duration(d)) }

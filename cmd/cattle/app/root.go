@@ -32,12 +32,12 @@ func newRootCommand(env *Env) *cobra.Command {
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&env.Sandbox, "sandbox", "", "sandbox `NAME` (env CATTLE_SANDBOX; default \"default\")")
+	pf.StringVar(&env.Sandbox, "sandbox", "", "sandbox `NAME` (env CATTLE_SANDBOX, which 'scenario run' ignores; default \"default\")")
 	pf.StringVar(&env.StateDir, "state-dir", "", "state directory `DIR` (env CATTLE_STATE_DIR; default $XDG_STATE_HOME/cattle/SANDBOX)")
 	pf.StringVarP(&env.Output, "output", "o", "table", "`FORMAT` of listings: table, json or yaml")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return usagef("%v: see '%s --help'", err, cmd.CommandPath())
+		return usagef("%v: see '%s --help'", plainFlagError(err), cmd.CommandPath())
 	})
 	root.SetUsageTemplate(usageTemplate)
 	root.AddCommand(

@@ -18,14 +18,14 @@ type builtinRow struct {
 func newScenarioLsCommand(env *Env) *cobra.Command {
 	return listing(&cobra.Command{
 		Use:   "ls",
-		Short: "list the built-in scenarios",
+		Short: "list the built-in scenarios, then the cookbook's examples",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var rows []builtinRow
-			for _, b := range scenarios.Builtins() {
+			for _, b := range append(scenarios.Builtins(), scenarios.Cookbook()...) {
 				runs := "yes"
-				if _, err := scenarios.Load(b.Name); err != nil {
-					runs = "broken: " + err.Error()
+				if _, err := scenarios.LoadChecked(b.Name); err != nil {
+					runs = "broken: " + oneLine(err)
 				}
 				rows = append(rows, builtinRow{Name: b.Name, Runs: runs, Description: b.Description})
 			}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -29,7 +30,11 @@ func newScenarioRunCommand(env *Env) *cobra.Command {
 			"Starts an ephemeral sandbox in this process (its own name, network and state), runs the\n"+
 				"steps in order, and removes everything again, also on failure and on Ctrl-C. With\n"+
 				"--sandbox NAME (before or after 'scenario run') it runs against that sandbox's running daemon\n"+
-				"instead, and removes what it made. CATTLE_SANDBOX does not do that: only the flag does."),
+				"instead, and removes what it made. CATTLE_SANDBOX does not do that: only the flag does.\n\n"+
+				"The file is checked first, as 'scenario check' does: a bad one is refused with every problem\n"+
+				"listed and exit 2, before any container exists. --junit and --json are written whatever the\n"+
+				"outcome: for a run that never started, one failed test case and a journal saying why.\n"+
+				"Exit 0: every step passed; 1: a step failed (with its evidence); 2: a bad file or environment."),
 		Example:           "  cattle scenario run tour\n  cattle scenario run my-scenario.yaml --junit report.xml",
 		Args:              exactArgs(1, "scenario run takes one NAME or FILE: cattle scenario run tour (see 'cattle scenario ls')"),
 		ValidArgsFunction: completeScenario,
@@ -66,13 +71,15 @@ func runScenario(ctx context.Context, env *Env, name string, f scenarioRunFlags)
 			return err
 		}
 	}
-	sc, err := scenarios.Load(name)
+	// The whole check comes first: a bad file is refused before any
+	// container exists, with its reports written all the same.
+	sc, err := scenarios.LoadChecked(name)
 	if err != nil {
-		return err
+		return refused(env, name, "scenario file", err, f)
 	}
 	rt, err := newRuntime(ctx)
 	if err != nil {
-		return err
+		return refused(env, sc.Name, "container engine", err, f)
 	}
 	defer rt.Close()
 	bin, err := os.Executable()
@@ -92,7 +99,7 @@ func runScenario(ctx context.Context, env *Env, name string, f scenarioRunFlags)
 	}
 	res, err := runner.Run(ctx, sc, opts)
 	if err != nil {
-		return err
+		return refused(env, sc.Name, "sandbox", err, f)
 	}
 	if err := writeReports(res, f.junitPath, f.jsonPath); err != nil {
 		return err
@@ -101,6 +108,24 @@ func runScenario(ctx context.Context, env *Env, name string, f scenarioRunFlags)
 		return exitError{ExitFailed}
 	}
 	return nil
+}
+
+// refused writes the reports of a run that never started, then reports
+// err as the command's failure.
+func refused(env *Env, name, what string, err error, f scenarioRunFlags) error {
+	file := name
+	var fe *scenarios.FileError
+	if errors.As(err, &fe) {
+		file = fe.Pos.File
+	}
+	res := runner.Refused(scenarioName(name), file, what, err)
+	if werr := writeReports(res, f.junitPath, f.jsonPath); werr != nil {
+		fmt.Fprintln(env.Err, "cattle:", werr)
+	}
+	if what == "scenario file" {
+		return fileProblems(env, name, err)
+	}
+	return err
 }
 
 // checkWritableDir fails early, before a run of minutes, when a report

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -10,8 +11,11 @@ import (
 
 func newScenarioShowCommand(env *Env) *cobra.Command {
 	return &cobra.Command{
-		Use:               "show NAME",
-		Short:             "print a built-in scenario, to copy and edit",
+		Use:   "show NAME",
+		Short: "print a built-in scenario or a cookbook example, to copy and edit",
+		Long: describe("Print a built-in scenario or a cookbook example, to copy and edit.",
+			"The cookbook holds short, commented examples, one question each:\n"+cookbookList()+
+				"Each runs as it is (cattle scenario run NAME) and in cattle's own tests."),
 		Args:              exactArgs(1, "scenario show takes one NAME: cattle scenario show tour > my-tour.yaml"),
 		ValidArgsFunction: cobra.FixedCompletions(scenarios.BuiltinNames(), cobra.ShellCompDirectiveNoFileComp),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -23,4 +27,14 @@ func newScenarioShowCommand(env *Env) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// cookbookList is the cookbook's examples, a line each.
+func cookbookList() string {
+	var b strings.Builder
+	for _, c := range scenarios.Cookbook() {
+		first, _, _ := strings.Cut(strings.TrimPrefix(c.Description, "Cookbook: "), ". ")
+		fmt.Fprintf(&b, "  %-20s %s\n", c.Name, strings.TrimSuffix(first, "."))
+	}
+	return b.String()
 }

@@ -54,9 +54,13 @@ func newScenarioStepsCommand(env *Env) *cobra.Command {
 		Use:   "steps",
 		Short: "list the actions and expectations a scenario can use",
 		Args:  noArgs,
+		Long: describe("List the actions and expectations a scenario can use.",
+			"First the keys every step takes and the windows expectations look at, then each step\n"+
+				"with what it does, an example and its own keys."),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rows := stepRows()
 			return render(env, rows, func(t *tabwriter.Writer) {
+				fmt.Fprint(t, stepsPreamble)
 				fmt.Fprintln(t, "STEP\tKIND\tWHAT IT DOES, AND AN EXAMPLE")
 				for _, r := range rows {
 					fmt.Fprintf(t, "%s\t%s\t%s\n", r.Step, r.Kind, r.Summary)
@@ -71,3 +75,35 @@ func newScenarioStepsCommand(env *Env) *cobra.Command {
 		},
 	})
 }
+
+// stepsPreamble is said once, before the steps: the keys every step takes,
+// and what the windows of expectations cover.
+const stepsPreamble = `Every step takes:
+  name: TEXT        names the step, for the windows of later steps (and the timeline)
+  within: DURATION  expectations: check again until it holds or the time is up (default: once)
+  as: NAME          steps that pick or launch instances (run_instances, remove_instance,
+                    terminate, fault): save them for later steps as $NAME, $NAME.0, ...
+  wait, timeout     actions that start something long (group, refresh, rollback, ...): with
+                    wait: true the step ends when it does, within timeout
+
+Windows: load expectations (errors, latency, shares, versions) and invariants (in_service,
+healthy_targets) look at part of the run, named by an earlier step S:
+
+              S starts          S ends                    this expectation
+  ----------------|=================|---------------------------|----------> time
+  during: S       [=================]                           .
+  from: S         [=============================================]
+  since: S                          [===========================]
+  until: S   ...==]                 .                           .
+
+  during: S  while S ran, from its start to its end
+  from: S    from the start of S on: a load started by S, counted from its first request
+  since: S   from the end of S on: for a step S that waits 5s, only what came after the
+             wait; to count the wait itself, use during: S or from: S
+  until: S   up to the start of S; with from or since it closes their window, alone it
+             opens at the run's start
+  An invariant is sampled every 100ms while its window is open, up to the end of S (during)
+  or up to this expectation (from, since); a load expectation without a window looks at
+  all of the load.
+
+`
