@@ -24,10 +24,10 @@ type Backend struct {
 	// Repositories are the registry's repository records.
 	Repositories *registry.Repositories
 	// Baker runs bakes; nil refuses them.
-	Baker *bake.Baker
-	DB           *store.DB
-	Status       func(ctx context.Context) (Status, error)
-	Shutdown     func(purge bool)
+	Baker    *bake.Baker
+	DB       *store.DB
+	Status   func(ctx context.Context) (Status, error)
+	Shutdown func(purge bool)
 }
 
 // NewHandler returns the API's HTTP handler.
