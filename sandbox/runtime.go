@@ -190,6 +190,9 @@ type Runtime interface {
 	// List returns every container (running or not) carrying all the labels.
 	List(ctx context.Context, labels map[string]string) ([]Container, error)
 	Exec(ctx context.Context, id string, cmd []string) (ExecResult, error)
+	// ExecStream is Exec writing the output to w as it comes (stdout and
+	// stderr interleaved), for output a person watches.
+	ExecStream(ctx context.Context, id string, cmd []string, w io.Writer) (exitCode int, err error)
 	// Logs returns the container's stdout and stderr, the last tail lines (0: all).
 	Logs(ctx context.Context, id string, tail int) ([]byte, error)
 	Changes(ctx context.Context, id string) ([]Change, error)

@@ -1,6 +1,7 @@
 package bake
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -90,13 +91,14 @@ func (j *Job) provision(ctx context.Context, id string, n int, p Provisioner) er
 		return j.upload(ctx, id, fmt.Sprintf("file %d", n), p.File)
 	}
 	step := fmt.Sprintf("shell %d", n)
-	res, err := j.b.Runtime.Exec(ctx, id, []string{"/bin/sh", "-c", j.script(p.Shell)})
+	lw := &lineWriter{emit: func(line string) { j.report(Progress{Step: step, Line: line}) }}
+	code, err := j.b.Runtime.ExecStream(ctx, id, []string{"/bin/sh", "-c", j.script(p.Shell)}, lw)
+	lw.flush()
 	if err != nil {
 		return fmt.Errorf("%s: %w", step, err)
 	}
-	j.output(step, res.Output)
-	if res.ExitCode != 0 {
-		return fmt.Errorf("%s exited with code %d", step, res.ExitCode)
+	if code != 0 {
+		return fmt.Errorf("%s exited with code %d", step, code)
 	}
 	return nil
 }
@@ -277,4 +279,35 @@ func short(id string) string {
 		return id[:12]
 	}
 	return id
+}
+
+// lineWriter turns output into lines as it arrives.
+type lineWriter struct {
+	emit func(string)
+	buf  []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		if line := strings.TrimRight(string(w.buf[:i]), "\r"); line != "" {
+			w.emit(line)
+		}
+		w.buf = w.buf[i+1:]
+	}
+	if len(w.buf) > 64<<10 { // a very long line without an end
+		w.flush()
+	}
+	return len(p), nil
+}
+
+func (w *lineWriter) flush() {
+	if len(w.buf) > 0 {
+		w.emit(string(w.buf))
+		w.buf = nil
+	}
 }

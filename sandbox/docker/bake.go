@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 )
 
@@ -88,4 +89,40 @@ func (r *Runtime) ImagePush(ctx context.Context, ref string) error {
 		}
 	}
 	return nil
+}
+
+// ExecStream runs cmd in a running container, writing its output to w as
+// it comes. A command the engine cannot start ends as Exec reports it: exit
+// code 126 or 127, the engine's message written to w.
+func (r *Runtime) ExecStream(ctx context.Context, id string, cmd []string, w io.Writer) (int, error) {
+	if len(cmd) == 0 {
+		return 0, fmt.Errorf("exec in container %s: the command is empty", id)
+	}
+	what := fmt.Sprintf("exec %q in container %s", strings.Join(cmd, " "), id)
+	created, err := r.cli.ExecCreate(ctx, id, client.ExecCreateOptions{Cmd: cmd, AttachStdout: true, AttachStderr: true})
+	if err != nil {
+		return 0, r.wrap(what, err)
+	}
+	attached, err := r.cli.ExecAttach(ctx, created.ID, client.ExecAttachOptions{})
+	if err != nil {
+		return 0, r.wrap(what, err)
+	}
+	defer attached.Close()
+	stop := context.AfterFunc(ctx, attached.Close)
+	defer stop()
+	_, copyErr := stdcopy.StdCopy(w, w, attached.Reader)
+	if ctx.Err() != nil {
+		return 0, fmt.Errorf("%s: %w", what, ctx.Err())
+	}
+	code, err := r.waitExec(ctx, created.ID)
+	if err != nil {
+		return 0, r.wrap(what, err)
+	}
+	if copyErr != nil {
+		if code == 0 {
+			return 0, fmt.Errorf("%s: reading its output: %w", what, copyErr)
+		}
+		fmt.Fprintln(w, strings.TrimSpace(strings.TrimPrefix(copyErr.Error(), "error from daemon in stream: ")))
+	}
+	return code, nil
 }

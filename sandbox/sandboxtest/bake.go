@@ -47,3 +47,9 @@ func (f *Fake) ImagePush(ctx context.Context, ref string) error {
 	}
 	return nil
 }
+
+// ExecStream runs nothing, as Exec.
+func (f *Fake) ExecStream(ctx context.Context, id string, cmd []string, w io.Writer) (int, error) {
+	_, err := f.Exec(ctx, id, cmd)
+	return 0, err
+}
