@@ -336,3 +336,32 @@ func TestIntegrationBakeImmutableRepositoryRefusesASecondBake(t *testing.T) {
 	}
 	assertNoBakeContainers(t, s)
 }
+
+// A daemon killed during a bake leaves its build container; the next one
+// removes it when it starts.
+func TestIntegrationBakeLeftoversRemovedWhenTheDaemonStarts(t *testing.T) {
+	s := emulatortest.Start(t)
+	root := busyboxRoot(t)
+	spec, err := scenarios.ReadBakeFile(bakeFile(t, "name: "+uniqueRepo("it-crash")+"\nfrom: {rootfs: "+root+"}\n"+
+		"provisioners:\n  - shell: {inline: [\"echo started\", \"sleep 120\"]}\n", nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	go func() {
+		var once bool
+		_, _ = s.Client.Bake(context.Background(), api.BakeRequest{Spec: spec}, func(p bake.Progress) {
+			if p.Line == "started" && !once {
+				once = true
+				close(started)
+			}
+		})
+	}()
+	<-started
+	s.Crash(t)
+	if out := mustDocker(t, "ps", "-a", "-q", "--filter", "label="+bake.LabelBake+"="+s.Name); strings.TrimSpace(out) == "" {
+		t.Fatal("no build container after the crash: the test cannot tell whether a restart removes it")
+	}
+	s.Restart(t)
+	assertNoBakeContainers(t, s)
+}

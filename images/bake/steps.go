@@ -229,13 +229,17 @@ func (j *Job) test(ctx context.Context) error {
 		if c.Shell != nil {
 			argv = []string{"/bin/sh", "-c", j.script(c.Shell)}
 		}
+		what := strings.Join(c.Exec, " ")
+		if c.Shell != nil {
+			what = "shell: " + strings.Join(c.Shell.Inline, "; ") + c.Shell.Script
+		}
 		code, out, err := j.runOnce(ctx, argv)
 		j.output(step, out)
 		if err != nil {
 			return fmt.Errorf("%s: %w", step, err)
 		}
 		if code != 0 {
-			return fmt.Errorf("%s (%s) exited with code %d: nothing was pushed", step, strings.Join(argv, " "), code)
+			return fmt.Errorf("%s (%s) exited with code %d: nothing was pushed", step, what, code)
 		}
 		j.report(Progress{Step: step, Line: "passed"})
 	}
