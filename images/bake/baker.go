@@ -97,7 +97,7 @@ func (j *Job) checkBase(ctx context.Context) error {
 		if j.spec.NeedsShell() {
 			return errdefs.Invalid("%s has no /bin/sh (it holds only the cattle binary): use file and env steps, exec tests, or a base with a shell", ref)
 		}
-		id, err := j.b.Catalog.Resolve(ctx, ref)
+		id, err := j.demoImage(ctx)
 		if err != nil {
 			return err
 		}
@@ -109,6 +109,31 @@ func (j *Job) checkBase(ctx context.Context) error {
 	}
 	j.base = img
 	return err
+}
+
+// demoImage is the engine's id of the sandbox's builtin/demo: what the
+// catalog resolves it to if the engine has that, else the newest image
+// the sandbox built as its demo.
+func (j *Job) demoImage(ctx context.Context) (string, error) {
+	if id, err := j.b.Catalog.Resolve(ctx, images.DemoImageName); err == nil {
+		if _, err := j.b.Runtime.InspectImage(ctx, id); err == nil {
+			return id, nil
+		}
+	}
+	imgs, err := j.b.Runtime.ListImages(ctx, map[string]string{sandbox.LabelImageSandbox: j.b.Sandbox, sandbox.LabelRole: images.RoleBuiltinImage})
+	if err != nil {
+		return "", err
+	}
+	var newest sandbox.Image
+	for _, img := range imgs {
+		if newest.ID == "" || img.Created.After(newest.Created) {
+			newest = img
+		}
+	}
+	if newest.ID == "" {
+		return "", errdefs.NotFound("the sandbox has no %s image: restart it (cattle down; cattle up) to build it", images.DemoImageName)
+	}
+	return newest.ID, nil
 }
 
 // checkRootfs checks that a root filesystem to import exists and, when a

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -83,6 +85,9 @@ func runBake(cmd *cobra.Command, env *Env, spec bake.Spec) error {
 	p := &bakePrinter{out: env.Out, term: term, color: term && os.Getenv("NO_COLOR") == ""}
 	res, err := c.Bake(ctx, api.BakeRequest{Spec: spec}, p.progress)
 	p.endLine()
+	if errors.Is(err, context.Canceled) {
+		return errors.New("bake cancelled: the daemon removes its containers, and nothing was tagged")
+	}
 	if err != nil {
 		return env.call(err)
 	}
