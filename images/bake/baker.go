@@ -75,6 +75,9 @@ func (b *Baker) Prepare(ctx context.Context, spec Spec) (*Job, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
+	if err := spec.checkAbsolute(); err != nil {
+		return nil, err
+	}
 	j := &Job{b: b, spec: spec, tags: spec.EffectiveTags(), scripts: map[string]string{}, moved: map[string]string{}}
 	for _, tag := range j.tags {
 		if err := b.Registry.CheckTagFree(ctx, spec.Name, tag); err != nil {

@@ -81,6 +81,7 @@ func TestPrepareRefusesBeforeAnythingRuns(t *testing.T) {
 			Provisioners: []bake.Provisioner{{Shell: &bake.Shell{Script: "/nonexistent/setup.sh"}}}}, errdefs.ErrNotFound},
 		{"missing upload", bake.Spec{Name: "web", From: bake.From{Image: images.DemoImageName},
 			Provisioners: []bake.Provisioner{{File: &bake.FileUpload{Source: "/nonexistent/motd", Destination: "/etc/motd"}}}}, errdefs.ErrNotFound},
+		{"relative path", bake.Spec{Name: "web", From: bake.From{Rootfs: "root"}}, errdefs.ErrInvalid},
 		{"bad spec", bake.Spec{Name: "web", From: bake.From{Image: images.DemoImageName}, Timeout: "soon"}, errdefs.ErrInvalid},
 	}
 	for _, c := range cases {

@@ -297,6 +297,31 @@ func (s *Spec) Resolve(dir string) {
 	}
 }
 
+// checkAbsolute refuses relative paths where the daemon reads them: the
+// client resolves them against the bake file's folder (Resolve).
+func (s *Spec) checkAbsolute() error {
+	paths := []string{s.From.Rootfs}
+	for _, p := range s.Provisioners {
+		if p.File != nil {
+			paths = append(paths, p.File.Source)
+		}
+		if p.Shell != nil {
+			paths = append(paths, p.Shell.Script)
+		}
+	}
+	for _, c := range s.Test {
+		if c.Shell != nil {
+			paths = append(paths, c.Shell.Script)
+		}
+	}
+	for _, p := range paths {
+		if p != "" && !filepath.IsAbs(p) {
+			return errdefs.Invalid("path %q is relative: the daemon reads files by absolute paths (resolve them against the bake file's folder)", p)
+		}
+	}
+	return nil
+}
+
 // EffectiveTags are the tags the bake pushes: latest when none are given.
 func (s *Spec) EffectiveTags() []string {
 	if len(s.Tags) == 0 {
