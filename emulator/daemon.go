@@ -21,6 +21,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/images"
+	"github.com/cattle-dev/cattle/images/bake"
 	"github.com/cattle-dev/cattle/images/registry"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
@@ -65,6 +66,7 @@ type Daemon struct {
 	groups  *autoscaling.Service
 	images  *images.Catalog
 	reg     *registry.Registry
+	baker   *bake.Baker
 	network string
 	started time.Time
 
@@ -159,6 +161,10 @@ func (d *Daemon) init(ctx context.Context) error {
 	if err := d.rt.EnsureNetwork(ctx, d.network, labels); err != nil {
 		return fmt.Errorf("creating the sandbox network %s: %w", d.network, err)
 	}
+	// A bake a previous daemon ran when it died left its containers.
+	if err := removeBakeContainers(ctx, d.rt, d.opts.Sandbox); err != nil {
+		return fmt.Errorf("removing the containers of unfinished bakes: %w", err)
+	}
 	d.images = images.NewCatalog(d.db, d.rt, d.opts.Sandbox, d.opts.BinaryPath)
 	if err := d.images.EnsureBuiltins(ctx); err != nil {
 		return err
@@ -167,6 +173,7 @@ func (d *Daemon) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	d.baker = &bake.Baker{Runtime: d.rt, Sandbox: d.opts.Sandbox, Registry: d.reg, Catalog: d.images, DB: d.db}
 	d.compute = compute.New(compute.Config{
 		DB: d.db, Runtime: d.rt, Sandbox: d.opts.Sandbox, Network: d.network,
 		Images: d.images, Profile: d.opts.Timing,
@@ -216,7 +223,7 @@ func reconcileInterval(p timing.Profile) time.Duration {
 func (d *Daemon) serve() error {
 	handler := api.NewHandler(api.Backend{
 		Compute: d.compute, LB: d.lbs, Groups: d.groups, Images: d.images, Repositories: d.reg.Repositories(), DB: d.db,
-		Status: d.status, Shutdown: d.shutdownFromAPI,
+		Baker: d.baker, Status: d.status, Shutdown: d.shutdownFromAPI,
 	})
 	token, err := loadToken(d.paths.Token)
 	if err != nil {
@@ -243,6 +250,7 @@ func (d *Daemon) serve() error {
 		return err
 	}
 	d.apiAddr, d.regAddr = tcpLn.Addr().String(), regLn.Addr().String()
+	d.baker.RegistryAddr = d.regAddr
 	for _, l := range []struct {
 		ln      net.Listener
 		handler http.Handler
@@ -444,6 +452,7 @@ func Teardown(ctx context.Context, rt sandbox.Runtime, sandboxName string, purge
 		}()
 	}
 	wg.Wait()
+	errs = append(errs, removeBakeContainers(ctx, rt, sandboxName))
 	errs = append(errs, rt.RemoveNetworks(ctx, labels))
 	if purge {
 		imgs, err := rt.ListImages(ctx, map[string]string{sandbox.LabelImageSandbox: sandboxName})
@@ -469,4 +478,18 @@ func (d *Daemon) closeAll() {
 	if d.db != nil {
 		_ = d.db.Close()
 	}
+}
+
+// removeBakeContainers removes the build and test containers of the
+// sandbox's bakes: called when no bake runs (daemon start, teardown).
+func removeBakeContainers(ctx context.Context, rt sandbox.Runtime, sandboxName string) error {
+	cs, err := rt.List(ctx, map[string]string{bake.LabelBake: sandboxName})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range cs {
+		errs = append(errs, rt.Remove(ctx, c.ID, true))
+	}
+	return errors.Join(errs...)
 }

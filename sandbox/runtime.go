@@ -127,6 +127,9 @@ type Image struct {
 	Labels  map[string]string
 	Created time.Time
 	Size    int64
+	// Entrypoint and Cmd are what a container of the image runs by default.
+	Entrypoint []string
+	Cmd        []string
 }
 
 // Event is one engine event about a container that carries a sandbox label.
@@ -187,6 +190,9 @@ type Runtime interface {
 	// List returns every container (running or not) carrying all the labels.
 	List(ctx context.Context, labels map[string]string) ([]Container, error)
 	Exec(ctx context.Context, id string, cmd []string) (ExecResult, error)
+	// ExecStream is Exec writing the output to w as it comes (stdout and
+	// stderr interleaved), for output a person watches.
+	ExecStream(ctx context.Context, id string, cmd []string, w io.Writer) (exitCode int, err error)
 	// Logs returns the container's stdout and stderr, the last tail lines (0: all).
 	Logs(ctx context.Context, id string, tail int) ([]byte, error)
 	Changes(ctx context.Context, id string) ([]Change, error)
@@ -203,6 +209,17 @@ type Runtime interface {
 	ListImages(ctx context.Context, labels map[string]string) ([]Image, error)
 	// RemoveImage removes an image by id or reference (forced, untagging all).
 	RemoveImage(ctx context.Context, ref string) error
+	// ImportImage makes an image of a root filesystem given as a tar
+	// stream, labelled, untagged.
+	ImportImage(ctx context.Context, rootfs io.Reader, labels map[string]string) (imageID string, err error)
+	// CopyToContainer extracts a tar stream into dir of a container (running
+	// or not), through the engine's archive API: no shell needed.
+	CopyToContainer(ctx context.Context, id, dir string, content io.Reader) error
+	// ImageTag gives the image source (id or reference) the reference target.
+	ImageTag(ctx context.Context, source, target string) error
+	// ImagePush pushes a reference to the registry its name starts with and
+	// waits for the end, failing with the registry's message.
+	ImagePush(ctx context.Context, ref string) error
 
 	// Events streams container events for containers carrying all the
 	// labels until ctx ends; the channel is closed then or on error.

@@ -15,6 +15,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/images"
+	"github.com/cattle-dev/cattle/images/bake"
 	"github.com/cattle-dev/cattle/images/registry"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
@@ -72,6 +73,7 @@ func newControlPlane(t testing.TB) *controlPlane {
 	go func() { groups.Run(ctx); done <- struct{}{} }()
 	cp.handler = api.NewHandler(api.Backend{
 		Compute: comp, Groups: groups, LB: lbs, Images: cat, Repositories: reg.Repositories(), DB: db,
+		Baker:    &bake.Baker{Runtime: rt, Sandbox: "apitest", RegistryAddr: "127.0.0.1:1", Registry: reg, Catalog: cat, DB: db},
 		Status:   func(ctx context.Context) (api.Status, error) { return api.Status{Sandbox: "apitest"}, nil },
 		Shutdown: func(purge bool) { cp.shutdowns.Add(1) },
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/images"
+	"github.com/cattle-dev/cattle/images/bake"
 	"github.com/cattle-dev/cattle/images/registry"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/store"
@@ -22,9 +23,11 @@ type Backend struct {
 	Images  *images.Catalog
 	// Repositories are the registry's repository records.
 	Repositories *registry.Repositories
-	DB           *store.DB
-	Status       func(ctx context.Context) (Status, error)
-	Shutdown     func(purge bool)
+	// Baker runs bakes; nil refuses them.
+	Baker    *bake.Baker
+	DB       *store.DB
+	Status   func(ctx context.Context) (Status, error)
+	Shutdown func(purge bool)
 }
 
 // NewHandler returns the API's HTTP handler.
@@ -49,6 +52,7 @@ func NewHandler(b Backend) http.Handler {
 	s.loadBalancerRoutes(mux)
 	s.groupRoutes(mux)
 	s.repositoryRoutes(mux)
+	s.bakeRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errdefs.NotFound("no API route %s %s", r.Method, r.URL.Path))
 	})

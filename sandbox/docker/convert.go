@@ -156,6 +156,7 @@ func imageFromInspect(in image.InspectResponse) sandbox.Image {
 	}
 	if in.Config != nil {
 		img.Labels = in.Config.Labels
+		img.Entrypoint, img.Cmd = in.Config.Entrypoint, in.Config.Cmd
 	}
 	if img.Labels == nil {
 		img.Labels = map[string]string{}

@@ -11,7 +11,7 @@ import (
 )
 
 func newImagesCommand(env *Env) *cobra.Command {
-	return newGroupCommand("images", "images the sandbox can launch", "", newImagesLsCommand(env))
+	return newGroupCommand("images", "images the sandbox can launch", "", newImagesLsCommand(env), newImagesBakeCommand(env))
 }
 
 func newImagesLsCommand(env *Env) *cobra.Command {
