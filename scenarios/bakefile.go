@@ -89,8 +89,9 @@ func ParseBakeFile(file string, data []byte, vars map[string]string) (bake.Spec,
 	d := newDecoder(file)
 	d.push("bake")
 	var keys BakeKeys
-	if err := d.Decode(body, &keys); err != nil {
-		return bake.Spec{}, err
+	d.collect(d.Decode(body, &keys))
+	if len(d.errs) > 0 {
+		return bake.Spec{}, fileErrors(d.errs)
 	}
 	spec := keys.Spec()
 	if err := spec.Validate(); err != nil {
