@@ -124,6 +124,9 @@ type CommitOptions struct {
 type Image struct {
 	ID      string // sha256:... (the engine's content id)
 	Tags    []string
+	// Digests are the REGISTRY/REPO@sha256:... the image was pushed to or
+	// pulled from (the engine's RepoDigests).
+	Digests []string
 	Labels  map[string]string
 	Created time.Time
 	Size    int64
@@ -203,6 +206,12 @@ type Runtime interface {
 	ListImages(ctx context.Context, labels map[string]string) ([]Image, error)
 	// RemoveImage removes an image by id or reference (forced, untagging all).
 	RemoveImage(ctx context.Context, ref string) error
+	// ImageTag gives an image (id or reference) another reference.
+	ImageTag(ctx context.Context, source, target string) error
+	// ImagePush pushes REGISTRY/REPO:TAG to its registry; ImagePull pulls
+	// a reference from one. Both wait for the transfer to end.
+	ImagePush(ctx context.Context, ref string) error
+	ImagePull(ctx context.Context, ref string) error
 
 	// Events streams container events for containers carrying all the
 	// labels until ctx ends; the channel is closed then or on error.
