@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -347,10 +348,16 @@ func (f *Fake) InspectImage(ctx context.Context, ref string) (sandbox.Image, err
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	img, ok := f.images[ref]
-	if !ok {
-		return sandbox.Image{}, fmt.Errorf("image %s: %w", ref, cerrdefs.ErrNotFound)
+	if ok {
+		return img, nil
 	}
-	return img, nil
+	// REGISTRY/REPO@DIGEST names an image pushed there or pulled from there.
+	for _, img := range f.images {
+		if slices.Contains(img.Digests, ref) {
+			return img, nil
+		}
+	}
+	return sandbox.Image{}, fmt.Errorf("image %s: %w", ref, cerrdefs.ErrNotFound)
 }
 
 func (f *Fake) ListImages(ctx context.Context, labels map[string]string) ([]sandbox.Image, error) {
