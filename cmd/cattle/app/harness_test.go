@@ -129,7 +129,8 @@ func startDaemon(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: api.NewHandler(api.Backend{Compute: comp, Groups: groups, DB: db})}
+	cat, reg := newCatalog(t, dir, db, rt, comp)
+	srv := &http.Server{Handler: api.NewHandler(api.Backend{Compute: comp, Groups: groups, DB: db, Images: cat, Repositories: reg.Repositories()})}
 	go func() { _ = srv.Serve(ln) }()
 	done := make(chan struct{})
 	go func() { groups.Run(ctx); close(done) }()
