@@ -122,8 +122,8 @@ type CommitOptions struct {
 
 // Image is what the engine reports about one image.
 type Image struct {
-	ID      string // sha256:... (the engine's content id)
-	Tags    []string
+	ID   string // sha256:... (the engine's content id)
+	Tags []string
 	// Digests are the REGISTRY/REPO@sha256:... the image was pushed to or
 	// pulled from (the engine's RepoDigests).
 	Digests []string
