@@ -72,7 +72,7 @@ func TestIntegrationImagesPushedImageLaunchesAndVersionKeepsItsDigest(t *testing
 	if v := tpl.Versions[0]; v.ImageDigest != first || v.ImageRepository != "app" {
 		t.Fatalf("version 1 pins %s in %q, want %s in app", v.ImageDigest, v.ImageRepository, first)
 	}
-	insts := runOne(t, s)
+	insts := runOne(t, s, "1")
 	if want := addr + "/app@" + first; insts.ImageRef != want || insts.ImageID != firstID {
 		t.Fatalf("instance launched from %s (%s), want %s (%s)", insts.ImageRef, insts.ImageID, want, firstID)
 	}
@@ -84,7 +84,7 @@ func TestIntegrationImagesPushedImageLaunchesAndVersionKeepsItsDigest(t *testing
 	if second == first || secondID == firstID {
 		t.Fatal("the second build is the same image")
 	}
-	again := runOne(t, s)
+	again := runOne(t, s, "1")
 	if again.ImageDigest != first || again.ImageID != firstID {
 		t.Fatalf("after the tag moved, version 1 launched %s (%s), want %s (%s)", again.ImageDigest, again.ImageID, first, firstID)
 	}
@@ -96,6 +96,21 @@ func TestIntegrationImagesPushedImageLaunchesAndVersionKeepsItsDigest(t *testing
 	if err != nil || v2.ImageDigest != second {
 		t.Fatalf("version 2 pins %s (%v), want the moved tag's %s", v2.ImageDigest, err, second)
 	}
+
+	// An image the engine no longer has is pulled from the registry.
+	thirdRef := addr + "/app:v3"
+	thirdID := buildOnDemo(t, addr, thirdRef, "v4-"+s.Name)
+	third := push(t, thirdRef)
+	v3, err := s.Client.CreateVersion(ctx, "app", api.CreateVersionRequest{TemplateData: compute.TemplateData{Image: "app:v3"}})
+	if err != nil || v3.ImageDigest != third {
+		t.Fatalf("version 3 pins %s (%v), want %s", v3.ImageDigest, err, third)
+	}
+	mustDocker(t, "rmi", "-f", thirdID)
+	pulled := runOne(t, s, "3")
+	if pulled.ImageID != thirdID {
+		t.Fatalf("the pulled instance runs %s, want %s", pulled.ImageID, thirdID)
+	}
+	getOK(t, pulled.Address)
 
 	// The catalog followed the pushes; an image in use cannot be removed.
 	img, err := s.Client.Image(ctx, "app@"+first)
@@ -109,9 +124,9 @@ func TestIntegrationImagesPushedImageLaunchesAndVersionKeepsItsDigest(t *testing
 	}
 }
 
-func runOne(t *testing.T, s *emulatortest.Sandbox) compute.Instance {
+func runOne(t *testing.T, s *emulatortest.Sandbox, version string) compute.Instance {
 	t.Helper()
-	insts, err := s.Client.RunInstances(context.Background(), api.RunInstancesRequest{Template: "app", Version: "1"})
+	insts, err := s.Client.RunInstances(context.Background(), api.RunInstancesRequest{Template: "app", Version: version})
 	if err != nil || len(insts) != 1 || insts[0].State != compute.StateRunning {
 		t.Fatalf("run: %v %+v", err, insts)
 	}
