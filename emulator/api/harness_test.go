@@ -28,6 +28,7 @@ import (
 type controlPlane struct {
 	handler   http.Handler
 	runtime   *sandboxtest.Fake
+	registry  string // the registry's 127.0.0.1:PORT
 	shutdowns atomic.Int32 // times the API asked the daemon to stop
 }
 
@@ -74,7 +75,7 @@ func newControlPlane(t testing.TB) *controlPlane {
 	if err := lbs.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cp := &controlPlane{runtime: rt}
+	cp := &controlPlane{runtime: rt, registry: reg.Addr()}
 	done := make(chan struct{}, 2)
 	go func() { comp.Run(ctx, 100*time.Millisecond); done <- struct{}{} }()
 	go func() { groups.Run(ctx); done <- struct{}{} }()

@@ -1,10 +1,8 @@
 package api
 
 import (
-	"cmp"
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/cattle-dev/cattle/internal/errdefs"
 )
@@ -30,9 +28,9 @@ type PruneRequest struct {
 // and @, so they travel in the query or the body.
 func (s *server) imageRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/images", func(w http.ResponseWriter, r *http.Request) {
-		all, err := strconv.ParseBool(cmp.Or(r.URL.Query().Get("all"), "false"))
+		all, err := queryBool(r, "all")
 		if err != nil {
-			writeError(w, errdefs.Invalid("all=%q is not valid: use true or false", r.URL.Query().Get("all")))
+			writeError(w, err)
 			return
 		}
 		out, err := s.b.Images.List(r.Context(), all)

@@ -185,9 +185,9 @@ func (f *Fake) Create(ctx context.Context, spec sandbox.ContainerSpec) (string, 
 	if _, err := sandbox.NormalizeCapabilities(spec.CapAdd); err != nil {
 		return "", err
 	}
-	img, ok := f.images[spec.Image]
-	if !ok {
-		return "", fmt.Errorf("image %s: %w", spec.Image, cerrdefs.ErrNotFound)
+	img, err := f.image(spec.Image)
+	if err != nil {
+		return "", err
 	}
 	for _, c := range f.containers {
 		if spec.Name != "" && c.Name == spec.Name {
@@ -347,11 +347,15 @@ func (f *Fake) BuildImage(ctx context.Context, buildContext io.Reader, ref strin
 func (f *Fake) InspectImage(ctx context.Context, ref string) (sandbox.Image, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	img, ok := f.images[ref]
-	if ok {
+	return f.image(ref)
+}
+
+// image finds an image by id or reference (f.mu held); REGISTRY/REPO@DIGEST
+// names an image pushed there or pulled from there.
+func (f *Fake) image(ref string) (sandbox.Image, error) {
+	if img, ok := f.images[ref]; ok {
 		return img, nil
 	}
-	// REGISTRY/REPO@DIGEST names an image pushed there or pulled from there.
 	for _, img := range f.images {
 		if slices.Contains(img.Digests, ref) {
 			return img, nil
