@@ -47,3 +47,9 @@ func (c *Client) SetLifecyclePolicy(ctx context.Context, repo string, policy []b
 	var out images.StoredPolicy
 	return out, c.do(ctx, http.MethodPut, "/v1/lifecycle/"+repo, LifecycleRequest{Policy: policy}, &out)
 }
+
+// LifecyclePolicy returns a repository's lifecycle policy.
+func (c *Client) LifecyclePolicy(ctx context.Context, repo string) (images.StoredPolicy, error) {
+	var out images.StoredPolicy
+	return out, c.do(ctx, http.MethodGet, "/v1/lifecycle/"+repo, nil, &out)
+}

@@ -127,6 +127,9 @@ func TestCLIReposLifecycleAndPrune(t *testing.T) {
 	if out := mustCattle(t, dir, "repos", "lifecycle", "web", "--file", policy); !strings.Contains(out, "lifecycle policy set (1 rules)") {
 		t.Errorf("repos lifecycle:\n%s", out)
 	}
+	if out := mustCattle(t, dir, "repos", "lifecycle", "web"); !strings.Contains(out, `"countNumber": 1`) {
+		t.Errorf("repos lifecycle without --file:\n%s", out)
+	}
 	if out := mustCattle(t, dir, "images", "prune", "--dry-run"); !strings.Contains(out, "2 images would expire") {
 		t.Errorf("images prune --dry-run:\n%s", out)
 	}

@@ -1,17 +1,21 @@
 package app
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cattle-dev/cattle/emulator/api"
 )
 
 func newReposLifecycleCommand(env *Env) *cobra.Command {
 	var file string
 	cmd := &cobra.Command{
-		Use:   "lifecycle NAME --file policy.json",
-		Short: "set a repository's lifecycle policy (ECR's JSON)",
+		Use:   "lifecycle NAME [--file policy.json]",
+		Short: "set (or, without --file, show) a repository's lifecycle policy (ECR's JSON)",
 		Long: describe("Set a repository's lifecycle policy, in ECR's JSON form.",
 			"Rules have a unique rulePriority, a selection (tagStatus tagged with tagPrefixList,\n"+
 				"untagged or any; countType imageCountMoreThan, or sinceImagePushed with countUnit\n"+
@@ -22,19 +26,19 @@ func newReposLifecycleCommand(env *Env) *cobra.Command {
   {"rules": [{"rulePriority": 1, "description": "keep the 3 newest",
     "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 3},
     "action": {"type": "expire"}}]}`,
-		Args: exactArgs(1, "repos lifecycle takes one NAME and --file policy.json"),
+		Args: exactArgs(1, "repos lifecycle takes one NAME: cattle repos lifecycle web --file policy.json"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if file == "" {
-				return argsError(cmd, "repos lifecycle needs --file policy.json")
-			}
-			text, err := os.ReadFile(file)
-			if err != nil {
-				return usagef("reading the lifecycle policy: %v", err)
-			}
 			ctx := cmd.Context()
 			c, err := env.Client(ctx)
 			if err != nil {
 				return err
+			}
+			if file == "" {
+				return showLifecycle(env, c, ctx, args[0])
+			}
+			text, err := os.ReadFile(file)
+			if err != nil {
+				return usagef("reading the lifecycle policy: %v", err)
 			}
 			sp, err := c.SetLifecyclePolicy(ctx, args[0], text)
 			if err != nil {
@@ -46,4 +50,15 @@ func newReposLifecycleCommand(env *Env) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "the policy, ECR's lifecycle policy JSON")
 	return cmd
+}
+
+// showLifecycle prints a repository's policy as ECR's JSON.
+func showLifecycle(env *Env, c *api.Client, ctx context.Context, repo string) error {
+	sp, err := c.LifecyclePolicy(ctx, repo)
+	if err != nil {
+		return env.call(err)
+	}
+	b, _ := json.MarshalIndent(sp.Policy, "", "  ")
+	fmt.Fprintln(env.Out, string(b))
+	return nil
 }
