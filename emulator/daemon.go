@@ -351,6 +351,9 @@ func (d *Daemon) status(ctx context.Context) (api.Status, error) {
 // APIAddr is the 127.0.0.1 address of the HTTP API.
 func (d *Daemon) APIAddr() string { return d.apiAddr }
 
+// RegistryBlobGets is how many blob downloads the registry has served.
+func (d *Daemon) RegistryBlobGets() int64 { return d.reg.BlobGets() }
+
 // RegistryAddr is the 127.0.0.1 address of the OCI registry.
 func (d *Daemon) RegistryAddr() string { return d.regAddr }
 

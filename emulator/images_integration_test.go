@@ -72,7 +72,11 @@ func TestIntegrationImagesPushedImageLaunchesAndVersionKeepsItsDigest(t *testing
 	if v := tpl.Versions[0]; v.ImageDigest != first || v.ImageRepository != "app" {
 		t.Fatalf("version 1 pins %s in %q, want %s in app", v.ImageDigest, v.ImageRepository, first)
 	}
+	gets := s.Daemon.RegistryBlobGets()
 	insts := runOne(t, s, "1")
+	if got := s.Daemon.RegistryBlobGets() - gets; got != 0 {
+		t.Fatalf("launching an image the engine has fetched %d blobs from the registry, want 0", got)
+	}
 	if want := addr + "/app@" + first; insts.ImageRef != want || insts.ImageID != firstID {
 		t.Fatalf("instance launched from %s (%s), want %s (%s)", insts.ImageRef, insts.ImageID, want, firstID)
 	}
@@ -106,7 +110,11 @@ func TestIntegrationImagesPushedImageLaunchesAndVersionKeepsItsDigest(t *testing
 		t.Fatalf("version 3 pins %s (%v), want %s", v3.ImageDigest, err, third)
 	}
 	mustDocker(t, "rmi", "-f", thirdID)
+	gets = s.Daemon.RegistryBlobGets()
 	pulled := runOne(t, s, "3")
+	if s.Daemon.RegistryBlobGets() == gets {
+		t.Fatal("launching an image the engine lacked fetched no blob")
+	}
 	if pulled.ImageID != thirdID {
 		t.Fatalf("the pulled instance runs %s, want %s", pulled.ImageID, thirdID)
 	}

@@ -28,7 +28,7 @@ import (
 type controlPlane struct {
 	handler   http.Handler
 	runtime   *sandboxtest.Fake
-	registry  string // the registry's 127.0.0.1:PORT
+	registry  string       // the registry's 127.0.0.1:PORT
 	shutdowns atomic.Int32 // times the API asked the daemon to stop
 }
 

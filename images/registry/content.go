@@ -21,6 +21,9 @@ func (r *Registry) Addr() string {
 	return ""
 }
 
+// BlobGets is how many blob downloads the registry has served.
+func (r *Registry) BlobGets() int64 { return r.blobGets.Load() }
+
 // ManifestDigest returns the digest and size of the manifest that repo's
 // reference (a tag or a digest) names, asking the library in-process; a
 // missing one is errdefs.ErrNotFound.

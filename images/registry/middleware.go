@@ -53,6 +53,9 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			r.writeMu.RUnlock()
 		}()
 	}
+	if req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/blobs/sha256:") {
+		r.blobGets.Add(1)
+	}
 	route, ok := parseManifestRoute(req.URL.Path)
 	switch {
 	case ok && req.Method == http.MethodPut:

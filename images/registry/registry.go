@@ -58,6 +58,9 @@ type Registry struct {
 	repos   *Repositories
 	onEvent func(Event)
 	addr    atomic.Pointer[string]
+	// blobGets counts blob downloads: a launch of an image the engine has
+	// makes none.
+	blobGets atomic.Int64
 
 	// writeMu lets writes run together but not during a garbage collection.
 	writeMu   sync.RWMutex
