@@ -94,7 +94,7 @@ func TestResolvePushesAnEngineImageIntoTheRegistryOnce(t *testing.T) {
 	if got, _, err := tc.reg.ManifestDigest(ctx, "busybox", "1.36"); err != nil || got != r.Digest {
 		t.Fatalf("registry holds busybox:1.36 as %q (%v), want %s", got, err, r.Digest)
 	}
-	pushes := tc.rt.Calls["ImagePush"]
+	pushes := tc.rt.CallCount("ImagePush")
 	// Now the registry holds it: looked up there, not pushed again; the
 	// registry's address in front names the same image.
 	for _, ref := range []string{"busybox:1.36", tc.addr + "/busybox:1.36", "busybox@" + r.Digest} {
@@ -103,8 +103,8 @@ func TestResolvePushesAnEngineImageIntoTheRegistryOnce(t *testing.T) {
 			t.Fatalf("Resolve(%s) = %+v, %v; want %+v", ref, again, err, r)
 		}
 	}
-	if tc.rt.Calls["ImagePush"] != pushes {
-		t.Fatalf("pushed again: %d pushes, want %d", tc.rt.Calls["ImagePush"], pushes)
+	if tc.rt.CallCount("ImagePush") != pushes {
+		t.Fatalf("pushed again: %d pushes, want %d", tc.rt.CallCount("ImagePush"), pushes)
 	}
 	img, err := tc.Get(ctx, "busybox:1.36")
 	if err != nil || img.State != StateAvailable || img.Digest != r.Digest || img.Size == 0 || img.PushedAt.IsZero() {

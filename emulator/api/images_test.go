@@ -35,6 +35,17 @@ func TestDeregisteredImageLaunchesNoNewInstance(t *testing.T) {
 	if err != nil || insts[0].State != compute.StateRunning || insts[0].ImageRef != target[:strings.LastIndex(target, ":")]+"@"+digest {
 		t.Fatalf("run: %v %+v", err, insts)
 	}
+	if n := cp.runtime.CallCount("ImagePull"); n != 0 {
+		t.Fatalf("%d pulls of an image the engine has, want 0", n)
+	}
+	// An engine that lost the image pulls it back, once.
+	if err := cp.runtime.RemoveImage(ctx, img.ID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.RunInstances(ctx, api.RunInstancesRequest{Template: "web"})
+	if err != nil || again[0].State != compute.StateRunning || cp.runtime.CallCount("ImagePull") != 1 || again[0].ImageID != img.ID {
+		t.Fatalf("run after the engine lost the image: %v %+v, %d pulls", err, again, cp.runtime.CallCount("ImagePull"))
+	}
 	req, _ := http.NewRequest(http.MethodDelete, "http://"+cp.registry+"/v2/web/manifests/"+digest, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != http.StatusAccepted {

@@ -74,6 +74,13 @@ func (f *Fake) call(name string) {
 	f.Calls[name]++
 }
 
+// CallCount is Calls[name], safe while the fake is in use.
+func (f *Fake) CallCount(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Calls[name]
+}
+
 // AddImage makes an image known to the fake and returns it.
 func (f *Fake) AddImage(ref string, labels map[string]string) sandbox.Image {
 	f.mu.Lock()
