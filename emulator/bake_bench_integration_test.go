@@ -69,13 +69,14 @@ func TestIntegrationBenchBake(t *testing.T) {
 // demoTag is the engine's name of the sandbox's builtin/demo image.
 func demoTag(t *testing.T, s *emulatortest.Sandbox) string {
 	t.Helper()
-	imgs, err := s.Client.Images(context.Background())
+	imgs, err := s.Client.Images(context.Background(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, i := range imgs {
-		if i.Name == images.DemoImageName {
-			img, err := s.Runtime.InspectImage(context.Background(), i.Digest)
+		if i.Repository == images.DemoImageName {
+			ref := s.Daemon.RegistryAddr() + "/" + i.Repository + "@" + i.Digest
+			img, err := s.Runtime.InspectImage(context.Background(), ref)
 			if err != nil || len(img.Tags) == 0 {
 				t.Fatalf("the demo image %s: %v %v", i.Digest, err, img.Tags)
 			}

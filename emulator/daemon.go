@@ -165,19 +165,25 @@ func (d *Daemon) init(ctx context.Context) error {
 	if err := removeBakeContainers(ctx, d.rt, d.opts.Sandbox); err != nil {
 		return fmt.Errorf("removing the containers of unfinished bakes: %w", err)
 	}
-	d.images = images.NewCatalog(d.db, d.rt, d.opts.Sandbox, d.opts.BinaryPath)
-	if err := d.images.EnsureBuiltins(ctx); err != nil {
-		return err
-	}
 	d.reg, err = registry.New(ctx, registry.Config{Dir: d.paths.Registry, DB: d.db, OnEvent: d.registryEvent})
 	if err != nil {
 		return err
 	}
-	d.baker = &bake.Baker{Runtime: d.rt, Sandbox: d.opts.Sandbox, Registry: d.reg, Catalog: d.images, DB: d.db}
+	d.images = images.NewCatalog(d.db, d.rt, d.opts.Sandbox, d.opts.BinaryPath, d.reg)
+	// The registry serves before anything launches: instances are pulled
+	// from it, and the demo image is seeded into it now.
+	if err := d.serveRegistry(); err != nil {
+		return err
+	}
+	if err := d.images.EnsureBuiltins(ctx); err != nil {
+		return err
+	}
+	d.baker = &bake.Baker{Runtime: d.rt, Sandbox: d.opts.Sandbox, Registry: d.reg, Catalog: d.images, DB: d.db, RegistryAddr: d.regAddr}
 	d.compute = compute.New(compute.Config{
 		DB: d.db, Runtime: d.rt, Sandbox: d.opts.Sandbox, Network: d.network,
 		Images: d.images, Profile: d.opts.Timing,
 	})
+	d.images.SetInUse(d.compute.ImageUsers)
 	if err := d.compute.Reconcile(ctx, true); err != nil {
 		return fmt.Errorf("adopting the sandbox's containers: %w", err)
 	}
@@ -198,7 +204,11 @@ func (d *Daemon) init(ctx context.Context) error {
 	}
 	bgctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	d.bg.Add(3)
+	d.bg.Add(4)
+	go func() {
+		defer d.bg.Done()
+		d.pruneLoop(bgctx)
+	}()
 	go func() {
 		defer d.bg.Done()
 		d.compute.Run(bgctx, reconcileInterval(d.opts.Timing))
@@ -243,34 +253,42 @@ func (d *Daemon) serve() error {
 		unixLn.Close()
 		return err
 	}
-	regLn, err := d.listenTCP(d.opts.RegistryAddr, "registry", func(r *daemonRecord) *string { return &r.RegistryAddr })
-	if err != nil {
-		unixLn.Close()
-		tcpLn.Close()
-		return err
-	}
-	d.apiAddr, d.regAddr = tcpLn.Addr().String(), regLn.Addr().String()
-	d.baker.RegistryAddr = d.regAddr
+	d.apiAddr = tcpLn.Addr().String()
 	for _, l := range []struct {
 		ln      net.Listener
 		handler http.Handler
 	}{
 		{unixLn, api.Guard(handler, api.GuardOptions{JSONOnly: true})},
 		{tcpLn, api.Guard(handler, api.GuardOptions{JSONOnly: true, Token: token, TokenFile: d.paths.Token})},
-		// No token on the registry, as on any local registry (the docker
-		// CLI pushes without a login), but the Host and Origin rules hold.
-		{regLn, api.Guard(d.reg, api.GuardOptions{})},
 	} {
-		srv := &http.Server{Handler: l.handler, ReadHeaderTimeout: 10 * time.Second}
-		d.servers = append(d.servers, srv)
-		go func() {
-			if err := srv.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				slog.Error("server stopped", "addr", l.ln.Addr().String(), "err", err)
-			}
-		}()
+		d.startServer(l.ln, l.handler)
 	}
 	pf, _ := json.Marshal(PIDFile{PID: os.Getpid(), API: d.apiAddr, Socket: d.paths.Socket, Registry: d.regAddr})
 	return os.WriteFile(d.paths.PID, pf, 0o600)
+}
+
+func (d *Daemon) startServer(ln net.Listener, handler http.Handler) {
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	d.servers = append(d.servers, srv)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("server stopped", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+}
+
+// serveRegistry listens at the registry's address and serves it.
+func (d *Daemon) serveRegistry() error {
+	regLn, err := d.listenTCP(d.opts.RegistryAddr, "registry", func(r *daemonRecord) *string { return &r.RegistryAddr })
+	if err != nil {
+		return err
+	}
+	d.regAddr = regLn.Addr().String()
+	d.reg.SetAddr(d.regAddr)
+	// No token on the registry, as on any local registry (the docker CLI
+	// pushes without a login), but the Host and Origin rules hold.
+	d.startServer(regLn, api.Guard(d.reg, api.GuardOptions{}))
+	return nil
 }
 
 // listenTCP listens on 127.0.0.1 at want, on the port the sandbox had
@@ -325,7 +343,7 @@ func (d *Daemon) status(ctx context.Context) (api.Status, error) {
 		return api.Status{}, err
 	}
 	counts["templates"] = len(tpls)
-	imgs, err := d.images.List(ctx)
+	imgs, err := d.images.List(ctx, false)
 	if err != nil {
 		return api.Status{}, err
 	}
@@ -340,6 +358,9 @@ func (d *Daemon) status(ctx context.Context) (api.Status, error) {
 
 // APIAddr is the 127.0.0.1 address of the HTTP API.
 func (d *Daemon) APIAddr() string { return d.apiAddr }
+
+// RegistryBlobGets is how many blob downloads the registry has served.
+func (d *Daemon) RegistryBlobGets() int64 { return d.reg.BlobGets() }
 
 // RegistryAddr is the 127.0.0.1 address of the OCI registry.
 func (d *Daemon) RegistryAddr() string { return d.regAddr }
@@ -472,6 +493,9 @@ func Teardown(ctx context.Context, rt sandbox.Runtime, sandboxName string, purge
 }
 
 func (d *Daemon) closeAll() {
+	for _, srv := range d.servers {
+		_ = srv.Close()
+	}
 	if d.reg != nil {
 		_ = d.reg.Close()
 	}

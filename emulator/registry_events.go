@@ -1,16 +1,19 @@
 package emulator
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/cattle-dev/cattle/images/registry"
 	"github.com/cattle-dev/cattle/store"
 )
 
 // registryEvent records a manifest pushed into or deleted from the
-// sandbox's registry as an event.
+// sandbox's registry as an event, after the catalog followed it.
 func (d *Daemon) registryEvent(e registry.Event) {
+	d.images.RegistryEvent(e)
 	ref := e.Repository + "@" + e.Digest
 	if e.Tag != "" {
 		ref = e.Repository + ":" + e.Tag
@@ -33,5 +36,25 @@ func (d *Daemon) registryEvent(e registry.Event) {
 	})
 	if err != nil {
 		slog.Warn("recording a registry event", "kind", ev.Kind, "ref", ref, "err", err)
+	}
+}
+
+// pruneInterval is how often the daemon applies the lifecycle policies.
+const pruneInterval = time.Hour
+
+// pruneLoop applies the repositories' lifecycle policies periodically, as
+// ECR does about once a day; 'cattle images prune' applies them at once.
+func (d *Daemon) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(pruneInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := d.images.Prune(ctx, false); err != nil && ctx.Err() == nil {
+				slog.Warn("applying the lifecycle policies", "err", err)
+			}
+		}
 	}
 }

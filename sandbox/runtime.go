@@ -122,8 +122,11 @@ type CommitOptions struct {
 
 // Image is what the engine reports about one image.
 type Image struct {
-	ID      string // sha256:... (the engine's content id)
-	Tags    []string
+	ID   string // sha256:... (the engine's content id)
+	Tags []string
+	// Digests are the REGISTRY/REPO@sha256:... the image was pushed to or
+	// pulled from (the engine's RepoDigests).
+	Digests []string
 	Labels  map[string]string
 	Created time.Time
 	Size    int64
@@ -215,11 +218,12 @@ type Runtime interface {
 	// CopyToContainer extracts a tar stream into dir of a container (running
 	// or not), through the engine's archive API: no shell needed.
 	CopyToContainer(ctx context.Context, id, dir string, content io.Reader) error
-	// ImageTag gives the image source (id or reference) the reference target.
+	// ImageTag gives an image (id or reference) another reference.
 	ImageTag(ctx context.Context, source, target string) error
-	// ImagePush pushes a reference to the registry its name starts with and
-	// waits for the end, failing with the registry's message.
+	// ImagePush pushes REGISTRY/REPO:TAG to its registry; ImagePull pulls
+	// a reference from one. Both wait for the transfer to end.
 	ImagePush(ctx context.Context, ref string) error
+	ImagePull(ctx context.Context, ref string) error
 
 	// Events streams container events for containers carrying all the
 	// labels until ctx ends; the channel is closed then or on error.

@@ -175,6 +175,20 @@ var sampleBodies = map[string]struct {
 			`{"spec":{"name":"web","from":{"rootfs":"/nonexistent/root"}}}`, `{"spec":{"name":"web","from":{"image":"builtin/demo"},"timeout":"soon"}}`,
 			`{"spec":{"name":"web","from":{"image":"builtin/demo"},"provisioners":[{"file":{"source":"/nonexistent/f","destination":"/f"}}]}}`},
 	},
+	"POST /v1/images/deprecate": {
+		sample: `{"ref":"builtin/demo:latest","undo":false}`,
+		extra:  []string{`{"ref":""}`, `{"ref":"nope:1"}`, `{"ref":"web@sha256:00"}`},
+	},
+	"POST /v1/images/remove": {
+		sample: `{"ref":"nope:1"}`,
+		extra:  []string{`{"ref":""}`, `{"ref":"builtin/demo"}`, `{"ref":"Bad Name!"}`},
+	},
+	"POST /v1/images/prune": {sample: `{"dry_run":true}`},
+	"PUT /v1/lifecycle/{name...}": {
+		sample: `{"policy":{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":3},"action":{"type":"expire"}}]}}`,
+		extra: []string{`{"policy":{}}`, `{"policy":{"rules":[{"rulePriority":1}]}}`, `{"policy":"x"}`, `{}`,
+			`{"policy":{"rules":[{"rulePriority":1,"selection":{"tagStatus":"tagged","countType":"imageCountMoreThan","countNumber":3},"action":{"type":"expire"}}]}}`},
+	},
 	"POST /v1/repositories": {
 		sample: `{"name":"web2","immutable":true}`,
 		extra:  []string{`{"name":""}`, `{"name":"Bad Name!"}`, `{}`},

@@ -16,7 +16,6 @@ import (
 	"github.com/containerd/errdefs/pkg/errhttp"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
-	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/store"
 )
 
@@ -120,12 +119,6 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 // Shutdown asks the daemon to remove what carries the sandbox's label and stop.
 func (c *Client) Shutdown(ctx context.Context, purge bool) error {
 	return c.do(ctx, http.MethodPost, "/v1/shutdown", ShutdownRequest{Purge: purge}, nil)
-}
-
-// Images lists the sandbox's images.
-func (c *Client) Images(ctx context.Context) ([]images.Image, error) {
-	var out []images.Image
-	return out, c.do(ctx, http.MethodGet, "/v1/images", nil, &out)
 }
 
 // Templates lists launch templates.

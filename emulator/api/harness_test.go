@@ -3,8 +3,10 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,6 +29,7 @@ import (
 type controlPlane struct {
 	handler   http.Handler
 	runtime   *sandboxtest.Fake
+	registry  string       // the registry's 127.0.0.1:PORT
 	shutdowns atomic.Int32 // times the API asked the daemon to stop
 }
 
@@ -44,12 +47,22 @@ func newControlPlane(t testing.TB) *controlPlane {
 	}
 	rt := sandboxtest.New()
 	ctx, cancel := context.WithCancel(context.Background())
-	cat := images.NewCatalog(db, rt, "apitest", bin)
+	var cat *images.Catalog
+	reg, err := registry.New(ctx, registry.Config{Dir: t.TempDir(), DB: db, OnEvent: func(e registry.Event) { cat.RegistryEvent(e) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fake engine pushes to and pulls from the registry over HTTP.
+	regSrv := httptest.NewServer(reg)
+	t.Cleanup(regSrv.Close)
+	reg.SetAddr(strings.TrimPrefix(regSrv.URL, "http://"))
+	cat = images.NewCatalog(db, rt, "apitest", bin, reg)
 	if err := cat.EnsureBuiltins(ctx); err != nil {
 		t.Fatal(err)
 	}
 	p := timing.Fast()
 	comp := compute.New(compute.Config{DB: db, Runtime: rt, Sandbox: "apitest", Network: "cattle-apitest", Images: cat, Profile: p})
+	cat.SetInUse(comp.ImageUsers)
 	lbs := elb.New(elb.Config{DB: db, Compute: comp, Profile: p})
 	groups := autoscaling.New(autoscaling.Config{DB: db, Compute: comp, LB: lbs, Metrics: metrics{lbs, comp}, Profile: p})
 	comp.SetHooks(compute.Hooks{
@@ -63,11 +76,7 @@ func newControlPlane(t testing.TB) *controlPlane {
 	if err := lbs.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	reg, err := registry.New(ctx, registry.Config{Dir: t.TempDir(), DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp := &controlPlane{runtime: rt}
+	cp := &controlPlane{runtime: rt, registry: reg.Addr()}
 	done := make(chan struct{}, 2)
 	go func() { comp.Run(ctx, 100*time.Millisecond); done <- struct{}{} }()
 	go func() { groups.Run(ctx); done <- struct{}{} }()

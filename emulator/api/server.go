@@ -36,7 +36,6 @@ func NewHandler(b Backend) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/status", s.status)
 	mux.HandleFunc("POST /v1/shutdown", s.shutdown)
-	mux.HandleFunc("GET /v1/images", s.listImages)
 	mux.HandleFunc("GET /v1/templates", s.listTemplates)
 	mux.HandleFunc("POST /v1/templates", s.createTemplate)
 	mux.HandleFunc("GET /v1/templates/{name}", s.getTemplate)
@@ -53,6 +52,7 @@ func NewHandler(b Backend) http.Handler {
 	s.groupRoutes(mux)
 	s.repositoryRoutes(mux)
 	s.bakeRoutes(mux)
+	s.imageRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errdefs.NotFound("no API route %s %s", r.Method, r.URL.Path))
 	})
@@ -73,11 +73,6 @@ func (s *server) shutdown(w http.ResponseWriter, r *http.Request) {
 	}
 	reply(w, map[string]bool{"stopping": true}, nil)
 	go s.b.Shutdown(req.Purge)
-}
-
-func (s *server) listImages(w http.ResponseWriter, r *http.Request) {
-	out, err := s.b.Images.List(r.Context())
-	reply(w, nonNil(out), err)
 }
 
 func (s *server) listTemplates(w http.ResponseWriter, r *http.Request) {

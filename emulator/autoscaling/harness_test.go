@@ -13,6 +13,7 @@ import (
 
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
@@ -176,12 +177,18 @@ type planeKey struct{}
 
 type fakeImages struct{ rt *sandboxtest.Fake }
 
-func (f fakeImages) Resolve(ctx context.Context, ref string) (string, error) {
+// Resolve pins the engine's image id, as versions made before launches
+// came from the registry do: no repository, so no pull.
+func (f fakeImages) Resolve(ctx context.Context, ref string) (images.Resolved, error) {
 	img, err := f.rt.InspectImage(ctx, ref)
 	if err != nil {
-		return "", errdefs.NotFound("image %q not found", ref)
+		return images.Resolved{}, errdefs.NotFound("image %q not found", ref)
 	}
-	return img.ID, nil
+	return images.Resolved{Digest: img.ID}, nil
+}
+
+func (f fakeImages) LaunchRef(ctx context.Context, r images.Resolved) (string, error) {
+	return r.Digest, nil
 }
 
 // harness is a control plane on a fake runtime, a fake load balancer and

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
@@ -16,12 +17,18 @@ import (
 
 type fakeImages struct{ rt *sandboxtest.Fake }
 
-func (f fakeImages) Resolve(ctx context.Context, ref string) (string, error) {
+// Resolve pins the engine's image id, as versions made before launches
+// came from the registry do: no repository, so no pull.
+func (f fakeImages) Resolve(ctx context.Context, ref string) (images.Resolved, error) {
 	img, err := f.rt.InspectImage(ctx, ref)
 	if err != nil {
-		return "", errdefs.NotFound("image %q not found", ref)
+		return images.Resolved{}, errdefs.NotFound("image %q not found", ref)
 	}
-	return img.ID, nil
+	return images.Resolved{Digest: img.ID}, nil
+}
+
+func (f fakeImages) LaunchRef(ctx context.Context, r images.Resolved) (string, error) {
+	return r.Digest, nil
 }
 
 func newTestService(t *testing.T) (*Service, *sandboxtest.Fake) {
@@ -209,7 +216,7 @@ func TestReconcileTerminatesAnInterruptedLaunch(t *testing.T) {
 	}
 	v, _ := s.ResolveVersion(ctx, "web", "")
 	itype, _ := LookupInstanceType(v.InstanceType)
-	pending, err := s.createPending(RunRequest{Template: "web", Count: 1}, v, itype)
+	pending, err := s.createPending(RunRequest{Template: "web", Count: 1}, v, itype, launchSource{ref: v.ImageDigest})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package compute
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -67,7 +68,11 @@ func (s *Service) RunInstances(ctx context.Context, req RunRequest) ([]Instance,
 	if err := s.checkEngine(ctx); err != nil {
 		return nil, err
 	}
-	insts, err := s.createPending(req, v, itype)
+	src, err := s.launchImage(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	insts, err := s.createPending(req, v, itype, src)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +91,7 @@ func (s *Service) RunInstances(ctx context.Context, req RunRequest) ([]Instance,
 // createPending records the new instances as pending, all in one
 // transaction. They are marked busy before the transaction commits: a
 // reconcile that sees them pending must know they are being launched.
-func (s *Service) createPending(req RunRequest, v TemplateVersion, itype InstanceType) ([]Instance, error) {
+func (s *Service) createPending(req RunRequest, v TemplateVersion, itype InstanceType, src launchSource) ([]Instance, error) {
 	hash := configHash(v, itype)
 	now := s.now()
 	ids := make([]string, req.Count)
@@ -105,7 +110,8 @@ func (s *Service) createPending(req RunRequest, v TemplateVersion, itype Instanc
 			inst := Instance{
 				ID: ids[i], State: StatePending, StateCode: StateCode(StatePending),
 				Template: v.TemplateName, TemplateID: v.TemplateID, TemplateVersion: v.Version,
-				Image: v.Image, ImageDigest: v.ImageDigest, InstanceType: itype.Name, Zone: zones[i],
+				Image: v.Image, ImageDigest: v.ImageDigest, ImageRef: src.ref, ImageID: src.id,
+				InstanceType: itype.Name, Zone: zones[i],
 				Port: v.Port, ConfigHash: hash, Group: req.Group, Tags: req.Tags,
 				LaunchedAt: now, StateChangedAt: now,
 			}
@@ -266,7 +272,7 @@ func (s *Service) containerSpec(inst Instance, v TemplateVersion, itype Instance
 	}
 	return sandbox.ContainerSpec{
 		Name:      "cattle-" + s.sandbox + "-" + inst.ID,
-		Image:     v.ImageDigest,
+		Image:     cmp.Or(inst.ImageRef, v.ImageDigest),
 		Cmd:       v.Command,
 		Env:       env,
 		Labels:    labels,

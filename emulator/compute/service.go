@@ -6,13 +6,19 @@ import (
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/store"
 )
 
-// ImageResolver turns an image reference into the digest a version pins.
+// ImageResolver turns an image reference into what a version pins (a
+// manifest of the sandbox's registry), and that into what the engine
+// launches.
 type ImageResolver interface {
-	Resolve(ctx context.Context, ref string) (digest string, err error)
+	Resolve(ctx context.Context, ref string) (images.Resolved, error)
+	// LaunchRef refuses an image that may no longer launch and returns
+	// the reference the engine pulls it by.
+	LaunchRef(ctx context.Context, r images.Resolved) (string, error)
 }
 
 // Hooks let other parts of the control plane act on an instance's life

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/store"
@@ -59,13 +60,15 @@ func (s *Service) CreateTemplate(ctx context.Context, name string, data Template
 	if !templateName.MatchString(name) {
 		return Template{}, TemplateVersion{}, errdefs.Invalid("template name %q is not valid: use letters, digits, '.', '_' and '-' (at most 128)", name)
 	}
-	data, digest, err := s.prepareVersion(ctx, data)
+	data, img, err := s.prepareVersion(ctx, data)
 	if err != nil {
 		return Template{}, TemplateVersion{}, err
 	}
+	digest := img.Digest
 	now := s.now()
 	t := Template{ID: NewTemplateID(), Name: name, DefaultVersion: 1, LatestVersion: 1, CreatedAt: now}
-	v := TemplateVersion{TemplateID: t.ID, TemplateName: name, Version: 1, ImageDigest: digest, CreatedAt: now, TemplateData: data}
+	v := TemplateVersion{TemplateID: t.ID, TemplateName: name, Version: 1, ImageDigest: digest,
+		ImageRepository: img.Repository, CreatedAt: now, TemplateData: data}
 	err = s.db.Update(func(tx *store.Tx) error {
 		if _, err := tx.PutIf(kindTemplate, name, t, 0); err != nil {
 			if errors.Is(err, store.ErrConflict) {
@@ -97,10 +100,11 @@ func (s *Service) CreateVersion(ctx context.Context, name string, from string, d
 	if data, err = withoutEnv(data, src, unsetEnv); err != nil {
 		return TemplateVersion{}, err
 	}
-	data, digest, err := s.prepareVersion(ctx, data)
+	data, img, err := s.prepareVersion(ctx, data)
 	if err != nil {
 		return TemplateVersion{}, err
 	}
+	digest := img.Digest
 	var v TemplateVersion
 	err = s.db.Update(func(tx *store.Tx) error {
 		t, err := store.Get[Template](tx, kindTemplate, name)
@@ -111,7 +115,8 @@ func (s *Service) CreateVersion(ctx context.Context, name string, from string, d
 		if setDefault {
 			t.DefaultVersion = t.LatestVersion
 		}
-		v = TemplateVersion{TemplateID: t.ID, TemplateName: name, Version: t.LatestVersion, ImageDigest: digest, CreatedAt: s.now(), TemplateData: data}
+		v = TemplateVersion{TemplateID: t.ID, TemplateName: name, Version: t.LatestVersion, ImageDigest: digest,
+			ImageRepository: img.Repository, CreatedAt: s.now(), TemplateData: data}
 		if _, err := tx.Put(kindTemplate, name, t); err != nil {
 			return err
 		}
@@ -263,16 +268,13 @@ func SplitTemplateRef(ref string) (name, version string) {
 	return name, version
 }
 
-func (s *Service) prepareVersion(ctx context.Context, data TemplateData) (TemplateData, string, error) {
+func (s *Service) prepareVersion(ctx context.Context, data TemplateData) (TemplateData, images.Resolved, error) {
 	data, err := data.validate()
 	if err != nil {
-		return data, "", err
+		return data, images.Resolved{}, err
 	}
-	digest, err := s.images.Resolve(ctx, data.Image)
-	if err != nil {
-		return data, "", err
-	}
-	return data, digest, nil
+	img, err := s.images.Resolve(ctx, data.Image)
+	return data, img, err
 }
 
 func (s *Service) templateNotFound(name string) error {

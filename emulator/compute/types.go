@@ -49,11 +49,15 @@ type TemplateData struct {
 // TemplateVersion is one immutable version of a template. The image digest
 // is resolved when the version is made: a tag moved later changes nothing.
 type TemplateVersion struct {
-	TemplateID   string    `json:"template_id"`
-	TemplateName string    `json:"template"`
-	Version      int       `json:"version"`
-	ImageDigest  string    `json:"image_digest"`
-	CreatedAt    time.Time `json:"created_at"`
+	TemplateID   string `json:"template_id"`
+	TemplateName string `json:"template"`
+	Version      int    `json:"version"`
+	ImageDigest  string `json:"image_digest"`
+	// ImageRepository is the registry repository holding ImageDigest (a
+	// manifest digest); empty in versions made before launches came from
+	// the registry, whose ImageDigest is an engine image id.
+	ImageRepository string    `json:"image_repository,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
 	TemplateData
 }
 
@@ -77,26 +81,31 @@ func StateCode(state string) int { return stateCodes[state] }
 
 // Instance is one launched instance.
 type Instance struct {
-	ID              string            `json:"id"`
-	State           string            `json:"state"`
-	StateCode       int               `json:"state_code"`
-	StateReason     string            `json:"state_reason,omitempty"`
-	Template        string            `json:"template"`
-	TemplateID      string            `json:"template_id"`
-	TemplateVersion int               `json:"template_version"`
-	Image           string            `json:"image"`
-	ImageDigest     string            `json:"image_digest"`
-	InstanceType    string            `json:"instance_type"`
-	Zone            string            `json:"zone"`
-	Port            int               `json:"port,omitempty"`
-	Address         string            `json:"address,omitempty"`
-	ContainerID     string            `json:"container_id,omitempty"`
-	ConfigHash      string            `json:"config_hash"`
-	Group           string            `json:"group,omitempty"`
-	Tags            map[string]string `json:"tags,omitempty"`
-	LaunchedAt      time.Time         `json:"launched_at"`
-	StateChangedAt  time.Time         `json:"state_changed_at"`
-	TerminatedAt    *time.Time        `json:"terminated_at,omitempty"`
+	ID              string `json:"id"`
+	State           string `json:"state"`
+	StateCode       int    `json:"state_code"`
+	StateReason     string `json:"state_reason,omitempty"`
+	Template        string `json:"template"`
+	TemplateID      string `json:"template_id"`
+	TemplateVersion int    `json:"template_version"`
+	Image           string `json:"image"`
+	ImageDigest     string `json:"image_digest"`
+	// ImageRef is the reference the container was created from
+	// (127.0.0.1:PORT/REPO@sha256:...) and ImageID the engine's id of it
+	// then: a container running another id has drifted.
+	ImageRef       string            `json:"image_ref,omitempty"`
+	ImageID        string            `json:"image_id,omitempty"`
+	InstanceType   string            `json:"instance_type"`
+	Zone           string            `json:"zone"`
+	Port           int               `json:"port,omitempty"`
+	Address        string            `json:"address,omitempty"`
+	ContainerID    string            `json:"container_id,omitempty"`
+	ConfigHash     string            `json:"config_hash"`
+	Group          string            `json:"group,omitempty"`
+	Tags           map[string]string `json:"tags,omitempty"`
+	LaunchedAt     time.Time         `json:"launched_at"`
+	StateChangedAt time.Time         `json:"state_changed_at"`
+	TerminatedAt   *time.Time        `json:"terminated_at,omitempty"`
 }
 
 // Live reports whether the instance has not reached the end of its life.

@@ -95,48 +95,30 @@ func (j *Job) checkBase(ctx context.Context) error {
 	if from.Rootfs != "" {
 		return checkRootfs(from.Rootfs, j.spec.NeedsShell())
 	}
-	ref := from.Image
-	if ref == images.DemoImageName {
-		if j.spec.NeedsShell() {
-			return errdefs.Invalid("%s has no /bin/sh (it holds only the cattle binary): use file and env steps, exec tests, or a base with a shell", ref)
-		}
-		id, err := j.demoImage(ctx)
-		if err != nil {
-			return err
-		}
-		ref = id
+	if from.Image == images.DemoImageName && j.spec.NeedsShell() {
+		return errdefs.Invalid("%s has no /bin/sh (it holds only the cattle binary): use file and env steps, exec tests, or a base with a shell", from.Image)
 	}
-	img, err := j.b.Runtime.InspectImage(ctx, ref)
+	img, err := j.baseImage(ctx, from.Image)
 	if errors.Is(err, errdefs.ErrNotFound) {
-		return errdefs.NotFound("base image %q not found: use %s, an image the engine has (docker images), or {rootfs: DIR|TAR}", from.Image, images.DemoImageName)
+		return errdefs.NotFound("base image %q not found: use %s, an image of the sandbox's registry or the engine (docker images), or {rootfs: DIR|TAR}", from.Image, images.DemoImageName)
 	}
 	j.base = img
 	return err
 }
 
-// demoImage is the engine's id of the sandbox's builtin/demo: what the
-// catalog resolves it to if the engine has that, else the newest image
-// the sandbox built as its demo.
-func (j *Job) demoImage(ctx context.Context) (string, error) {
-	if id, err := j.b.Catalog.Resolve(ctx, images.DemoImageName); err == nil {
-		if _, err := j.b.Runtime.InspectImage(ctx, id); err == nil {
-			return id, nil
+// baseImage finds the base in the engine: what the sandbox's registry holds
+// under ref first (pulled if the engine lacks it), else the engine's own.
+func (j *Job) baseImage(ctx context.Context, ref string) (sandbox.Image, error) {
+	if res, err := j.b.Catalog.Resolve(ctx, ref); err == nil {
+		pull := j.b.Catalog.PullRef(res)
+		if img, err := j.b.Runtime.InspectImage(ctx, pull); err == nil {
+			return img, nil
+		}
+		if err := j.b.Runtime.ImagePull(ctx, pull); err == nil {
+			return j.b.Runtime.InspectImage(ctx, pull)
 		}
 	}
-	imgs, err := j.b.Runtime.ListImages(ctx, map[string]string{sandbox.LabelImageSandbox: j.b.Sandbox, sandbox.LabelRole: images.RoleBuiltinImage})
-	if err != nil {
-		return "", err
-	}
-	var newest sandbox.Image
-	for _, img := range imgs {
-		if newest.ID == "" || img.Created.After(newest.Created) {
-			newest = img
-		}
-	}
-	if newest.ID == "" {
-		return "", errdefs.NotFound("the sandbox has no %s image: restart it (cattle down; cattle up) to build it", images.DemoImageName)
-	}
-	return newest.ID, nil
+	return j.b.Runtime.InspectImage(ctx, ref)
 }
 
 // checkRootfs checks that a root filesystem to import exists and, when a

@@ -4,8 +4,10 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cattle-dev/cattle/images"
@@ -29,16 +31,21 @@ func newBaker(t *testing.T) (*bake.Baker, *sandboxtest.Fake) {
 		t.Fatal(err)
 	}
 	rt := sandboxtest.New()
-	cat := images.NewCatalog(db, rt, "unit", bin)
-	if err := cat.EnsureBuiltins(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	reg, err := registry.New(context.Background(), registry.Config{Dir: filepath.Join(dir, "registry"), DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { reg.Close() })
-	return &bake.Baker{Runtime: rt, Sandbox: "unit", RegistryAddr: "127.0.0.1:1", Registry: reg, Catalog: cat, DB: db}, rt
+	// The fake engine pushes over real HTTP: the registry must listen.
+	srv := httptest.NewServer(reg)
+	t.Cleanup(srv.Close)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	reg.SetAddr(addr)
+	cat := images.NewCatalog(db, rt, "unit", bin, reg)
+	if err := cat.EnsureBuiltins(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return &bake.Baker{Runtime: rt, Sandbox: "unit", RegistryAddr: addr, Registry: reg, Catalog: cat, DB: db}, rt
 }
 
 func writeTar(t *testing.T, names ...string) string {

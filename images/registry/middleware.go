@@ -46,6 +46,16 @@ func parseManifestRoute(path string) (manifestRoute, bool) {
 // ServeHTTP serves the Distribution API: manifest pushes and deletes go
 // through cattle's checks and hooks, everything else straight to the library.
 func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if isWrite(req.Method) {
+		r.writeMu.RLock()
+		defer func() {
+			r.lastWrite.Store(time.Now().UnixNano())
+			r.writeMu.RUnlock()
+		}()
+	}
+	if req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/blobs/sha256:") {
+		r.blobGets.Add(1)
+	}
 	route, ok := parseManifestRoute(req.URL.Path)
 	switch {
 	case ok && req.Method == http.MethodPut:

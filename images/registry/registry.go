@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/distribution/distribution/v3/configuration"
@@ -56,6 +57,14 @@ type Registry struct {
 	dir     string
 	repos   *Repositories
 	onEvent func(Event)
+	addr    atomic.Pointer[string]
+	// blobGets counts blob downloads: a launch of an image the engine has
+	// makes none.
+	blobGets atomic.Int64
+
+	// writeMu lets writes run together but not during a garbage collection.
+	writeMu   sync.RWMutex
+	lastWrite atomic.Int64 // unix nanoseconds of the last write's end
 
 	// immutableMu serialises manifest pushes into immutable repositories,
 	// so that two pushes of one new tag cannot both find it free.
@@ -92,7 +101,8 @@ func newApp(ctx context.Context, conf *configuration.Configuration) (app *handle
 }
 
 // appConfig is the registry's configuration: filesystem storage, deletes
-// enabled (content management), an in-memory descriptor cache.
+// enabled (content management), and no blob descriptor cache: a cache
+// would still know the blobs a garbage collection removed.
 func appConfig(dir string) (*configuration.Configuration, error) {
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
@@ -102,7 +112,6 @@ func appConfig(dir string) (*configuration.Configuration, error) {
 	conf.Storage = configuration.Storage{
 		"filesystem": configuration.Parameters{"rootdirectory": dir},
 		"delete":     configuration.Parameters{"enabled": true},
-		"cache":      configuration.Parameters{"blobdescriptor": "inmemory"},
 	}
 	// Signs the upload state handed to clients; uploads do not outlive the daemon.
 	conf.HTTP.Secret = hex.EncodeToString(secret)

@@ -64,33 +64,6 @@ func (r *Runtime) CopyToContainer(ctx context.Context, id, dir string, content i
 	return r.wrap("copy into container "+id+":"+dir, err)
 }
 
-// ImageTag gives an image another reference.
-func (r *Runtime) ImageTag(ctx context.Context, source, target string) error {
-	_, err := r.cli.ImageTag(ctx, client.ImageTagOptions{Source: source, Target: target})
-	return r.wrap("tag image "+source+" as "+target, err)
-}
-
-// ImagePush pushes ref and reads the engine's progress to its end: a push
-// the registry refuses fails with the registry's message.
-func (r *Runtime) ImagePush(ctx context.Context, ref string) error {
-	// An empty credential ("{}"): the sandbox's registry needs none, and
-	// older engines refuse a push without the header.
-	res, err := r.cli.ImagePush(ctx, ref, client.ImagePushOptions{RegistryAuth: "e30="})
-	if err != nil {
-		return r.wrap("push image "+ref, err)
-	}
-	defer res.Close()
-	for msg, err := range res.JSONMessages(ctx) {
-		if err != nil {
-			return fmt.Errorf("push image %s: %w", ref, err)
-		}
-		if msg.Error != nil && msg.Error.Message != "" {
-			return fmt.Errorf("push image %s: %s", ref, msg.Error.Message)
-		}
-	}
-	return nil
-}
-
 // ExecStream runs cmd in a running container, writing its output to w as
 // it comes. A command the engine cannot start ends as Exec reports it: exit
 // code 126 or 127, the engine's message written to w.

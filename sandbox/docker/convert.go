@@ -151,6 +151,7 @@ func imageFromInspect(in image.InspectResponse) sandbox.Image {
 	img := sandbox.Image{
 		ID:      in.ID,
 		Tags:    in.RepoTags,
+		Digests: in.RepoDigests,
 		Created: parseEngineTime(in.Created),
 		Size:    in.Size,
 	}
@@ -166,10 +167,11 @@ func imageFromInspect(in image.InspectResponse) sandbox.Image {
 
 func imageFromSummary(s image.Summary) sandbox.Image {
 	img := sandbox.Image{
-		ID:     s.ID,
-		Tags:   s.RepoTags,
-		Labels: s.Labels,
-		Size:   s.Size,
+		ID:      s.ID,
+		Tags:    s.RepoTags,
+		Digests: s.RepoDigests,
+		Labels:  s.Labels,
+		Size:    s.Size,
 	}
 	if s.Created > 0 {
 		img.Created = time.Unix(s.Created, 0).UTC()

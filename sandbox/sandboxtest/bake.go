@@ -2,10 +2,8 @@ package sandboxtest
 
 import (
 	"context"
-	"fmt"
 	"io"
 
-	cerrdefs "github.com/containerd/errdefs"
 )
 
 // ImportImage records an image; the root filesystem is read and dropped.
@@ -22,30 +20,6 @@ func (f *Fake) CopyToContainer(ctx context.Context, id, dir string, content io.R
 	f.call("CopyToContainer")
 	_, err := f.get(id)
 	return err
-}
-
-// ImageTag gives an image another name.
-func (f *Fake) ImageTag(ctx context.Context, source, target string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	img, ok := f.images[source]
-	if !ok {
-		return fmt.Errorf("image %s: %w", source, cerrdefs.ErrNotFound)
-	}
-	img.Tags = append(img.Tags, target)
-	f.images[target] = img
-	return nil
-}
-
-// ImagePush succeeds for an image the fake has.
-func (f *Fake) ImagePush(ctx context.Context, ref string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.call("ImagePush")
-	if _, ok := f.images[ref]; !ok {
-		return fmt.Errorf("image %s: %w", ref, cerrdefs.ErrNotFound)
-	}
-	return nil
 }
 
 // ExecStream runs nothing, as Exec.

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -71,6 +72,13 @@ func matches(have, want map[string]string) bool {
 
 func (f *Fake) call(name string) {
 	f.Calls[name]++
+}
+
+// CallCount is Calls[name], safe while the fake is in use.
+func (f *Fake) CallCount(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Calls[name]
 }
 
 // AddImage makes an image known to the fake and returns it.
@@ -184,9 +192,9 @@ func (f *Fake) Create(ctx context.Context, spec sandbox.ContainerSpec) (string, 
 	if _, err := sandbox.NormalizeCapabilities(spec.CapAdd); err != nil {
 		return "", err
 	}
-	img, ok := f.images[spec.Image]
-	if !ok {
-		return "", fmt.Errorf("image %s: %w", spec.Image, cerrdefs.ErrNotFound)
+	img, err := f.image(spec.Image)
+	if err != nil {
+		return "", err
 	}
 	for _, c := range f.containers {
 		if spec.Name != "" && c.Name == spec.Name {
@@ -346,11 +354,21 @@ func (f *Fake) BuildImage(ctx context.Context, buildContext io.Reader, ref strin
 func (f *Fake) InspectImage(ctx context.Context, ref string) (sandbox.Image, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	img, ok := f.images[ref]
-	if !ok {
-		return sandbox.Image{}, fmt.Errorf("image %s: %w", ref, cerrdefs.ErrNotFound)
+	return f.image(ref)
+}
+
+// image finds an image by id or reference (f.mu held); REGISTRY/REPO@DIGEST
+// names an image pushed there or pulled from there.
+func (f *Fake) image(ref string) (sandbox.Image, error) {
+	if img, ok := f.images[ref]; ok {
+		return img, nil
 	}
-	return img, nil
+	for _, img := range f.images {
+		if slices.Contains(img.Digests, ref) {
+			return img, nil
+		}
+	}
+	return sandbox.Image{}, fmt.Errorf("image %s: %w", ref, cerrdefs.ErrNotFound)
 }
 
 func (f *Fake) ListImages(ctx context.Context, labels map[string]string) ([]sandbox.Image, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
 	"github.com/cattle-dev/cattle/store"
@@ -82,9 +83,13 @@ func (l *instantLB) deregister(id string) {
 
 type fakeCatalog struct{ rt *sandboxtest.Fake }
 
-func (i fakeCatalog) Resolve(ctx context.Context, ref string) (string, error) {
+func (i fakeCatalog) Resolve(ctx context.Context, ref string) (images.Resolved, error) {
 	img, err := i.rt.InspectImage(ctx, ref)
-	return img.ID, err
+	return images.Resolved{Digest: img.ID}, err
+}
+
+func (i fakeCatalog) LaunchRef(ctx context.Context, r images.Resolved) (string, error) {
+	return r.Digest, nil
 }
 
 // startDaemon serves the API of a control plane on a fake runtime, on a
@@ -124,7 +129,8 @@ func startDaemon(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: api.NewHandler(api.Backend{Compute: comp, Groups: groups, DB: db})}
+	cat, reg := newCatalog(t, dir, db, rt, comp)
+	srv := &http.Server{Handler: api.NewHandler(api.Backend{Compute: comp, Groups: groups, DB: db, Images: cat, Repositories: reg.Repositories()})}
 	go func() { _ = srv.Serve(ln) }()
 	done := make(chan struct{})
 	go func() { groups.Run(ctx); close(done) }()

@@ -2,30 +2,19 @@ package app
 
 import (
 	"fmt"
-	"text/tabwriter"
+	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/cattle-dev/cattle/emulator/api"
-	"github.com/cattle-dev/cattle/images"
 )
 
 func newImagesCommand(env *Env) *cobra.Command {
-	return newGroupCommand("images", "images the sandbox can launch", "", newImagesLsCommand(env), newImagesBakeCommand(env))
-}
-
-func newImagesLsCommand(env *Env) *cobra.Command {
-	return listing(&cobra.Command{
-		Use:   "ls",
-		Short: "list images",
-		Args:  noArgs,
-		RunE: fromDaemon(env, (*api.Client).Images, func(t *tabwriter.Writer, imgs []images.Image) {
-			row(t, "NAME", "DIGEST", "STATE", "SIZE", "AGE")
-			for _, i := range imgs {
-				row(t, i.Name, short(i.Digest), i.State, humanBytes(i.Size), ago(i.CreatedAt))
-			}
-		}),
-	})
+	return newGroupCommand("images", "the image catalog: what the sandbox's registry holds and what bakes made",
+		"Every manifest pushed into the sandbox's registry (cattle status shows its address) has a\n"+
+			"record here, as do failed bakes. Instances launch from the registry: a template version\n"+
+			"pins the manifest digest of its image. Lifecycle policies (cattle repos lifecycle) expire\n"+
+			"old images; images in use by a template version or a live instance never expire.",
+		newImagesLsCommand(env), newImagesInspectCommand(env), newImagesDeprecateCommand(env),
+		newImagesRmCommand(env), newImagesPruneCommand(env), newImagesBakeCommand(env))
 }
 
 func humanBytes(n int64) string {
@@ -39,4 +28,11 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f%ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func tagList(tags []string) string {
+	if len(tags) == 0 {
+		return "<none>"
+	}
+	return strings.Join(tags, ",")
 }

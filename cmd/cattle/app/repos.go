@@ -15,7 +15,8 @@ func newReposCommand(env *Env) *cobra.Command {
 		"The daemon's OCI registry (its address: cattle status) keeps images in repositories.\n"+
 			"A push into a repository that does not exist makes a mutable one; an immutable one\n"+
 			"refuses a push of a tag it already has (ImageTagAlreadyExistsException).",
-		newReposCreateCommand(env), newReposLsCommand(env), newReposRmCommand(env))
+		newReposCreateCommand(env), newReposLsCommand(env), newReposRmCommand(env),
+		newReposLifecycleCommand(env))
 }
 
 func newReposCreateCommand(env *Env) *cobra.Command {
