@@ -18,6 +18,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/drift"
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/images"
@@ -63,6 +64,7 @@ type Daemon struct {
 	compute *compute.Service
 	lbs     *elb.Service
 	groups  *autoscaling.Service
+	drift   *drift.Service
 	images  *images.Catalog
 	reg     *registry.Registry
 	network string
@@ -177,12 +179,14 @@ func (d *Daemon) init(ctx context.Context) error {
 	d.lbs = elb.New(elb.Config{DB: d.db, Compute: d.compute, Profile: d.opts.Timing})
 	d.groups = autoscaling.New(autoscaling.Config{DB: d.db, Compute: d.compute, LB: d.lbs,
 		Metrics: groupMetrics{lbs: d.lbs, compute: d.compute}, Profile: d.opts.Timing})
+	d.drift = newDrift(d)
 	d.compute.SetHooks(compute.Hooks{
 		BeforeStop:           d.lbs.BeforeStop,
 		BeforeDeleteTemplate: d.groups.CheckTemplateUnused,
 		StateChanged: func(inst compute.Instance) {
 			d.lbs.InstanceChanged(inst)
 			d.groups.Notify()
+			d.drift.Observe(inst)
 		},
 	})
 	if err := d.lbs.Start(ctx); err != nil {
@@ -190,7 +194,11 @@ func (d *Daemon) init(ctx context.Context) error {
 	}
 	bgctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	d.bg.Add(3)
+	d.bg.Add(4)
+	go func() {
+		defer d.bg.Done()
+		d.drift.Run(bgctx)
+	}()
 	go func() {
 		defer d.bg.Done()
 		d.compute.Run(bgctx, reconcileInterval(d.opts.Timing))
@@ -214,7 +222,7 @@ func reconcileInterval(p timing.Profile) time.Duration {
 
 func (d *Daemon) serve() error {
 	handler := api.NewHandler(api.Backend{
-		Compute: d.compute, LB: d.lbs, Groups: d.groups, Images: d.images, Repositories: d.reg.Repositories(), DB: d.db,
+		Compute: d.compute, LB: d.lbs, Groups: d.groups, Drift: d.drift, Images: d.images, Repositories: d.reg.Repositories(), DB: d.db,
 		Status: d.status, Shutdown: d.shutdownFromAPI,
 	})
 	token, err := loadToken(d.paths.Token)

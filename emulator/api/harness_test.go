@@ -12,6 +12,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/drift"
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/images"
@@ -71,6 +72,7 @@ func newControlPlane(t testing.TB) *controlPlane {
 	go func() { comp.Run(ctx, 100*time.Millisecond); done <- struct{}{} }()
 	go func() { groups.Run(ctx); done <- struct{}{} }()
 	cp.handler = api.NewHandler(api.Backend{
+		Drift:   drift.New(drift.Config{DB: db, Compute: comp, Runtime: rt, Sandbox: "apitest", Network: "cattle-apitest", Profile: p}),
 		Compute: comp, Groups: groups, LB: lbs, Images: cat, Repositories: reg.Repositories(), DB: db,
 		Status:   func(ctx context.Context) (api.Status, error) { return api.Status{Sandbox: "apitest"}, nil },
 		Shutdown: func(purge bool) { cp.shutdowns.Add(1) },
