@@ -16,7 +16,8 @@ func newGroupsCommand(env *Env) *cobra.Command {
 			"in batches that keep --min-healthy percent serving; a rollback puts the previous one back.",
 		newGroupsCreateCommand(env), newGroupsScaleCommand(env), newGroupsLsCommand(env), newGroupsInspectCommand(env),
 		newGroupsRmCommand(env), newGroupsRefreshCommand(env), newGroupsRefreshesCommand(env), newGroupsRollbackCommand(env),
-		newGroupsCancelRefreshCommand(env), newGroupsPolicyCommand(env))
+		newGroupsCancelRefreshCommand(env), newGroupsPolicyCommand(env),
+		newGroupsUpdateCommand(env))
 }
 
 func groupSummary(g autoscaling.Group) string {
