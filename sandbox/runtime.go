@@ -133,6 +133,9 @@ type CommitOptions struct {
 	Ref     string   // repo:tag to tag the result with; may be empty
 	Changes []string // Dockerfile instructions: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR
 	Labels  map[string]string
+	// NoPause leaves the container running while it is copied (by
+	// default it is paused, for a consistent copy).
+	NoPause bool
 }
 
 // Image is what the engine reports about one image.

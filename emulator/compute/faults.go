@@ -15,6 +15,10 @@ func (s *Service) Hold(id string) (release func()) {
 	return func() { s.unmarkBusy(id) }
 }
 
+// Busy reports whether a launch, a termination or a Hold is working on
+// the instance: its container is between two states.
+func (s *Service) Busy(id string) bool { return s.isBusy(id) }
+
 // SetZoneDown takes a zone out of service (an injected outage) or back:
 // while it is down, launches there are refused and launches anywhere go to
 // the other zones.

@@ -34,7 +34,7 @@ func compare(e expectation, c sandbox.Container, changes []sandbox.Change) []Dif
 	}
 	if e.imageID != "" && c.ImageID != e.imageID {
 		out = append(out, Difference{Kind: KindImage, Field: "image", Expected: e.inst.Image + " (" + short(e.imageID) + ")",
-			Actual: orNone(c.ImageRef) + " (" + short(c.ImageID) + ")", Change: ChangeModify})
+			Actual: imageName(c) + " (" + short(c.ImageID) + ")", Change: ChangeModify})
 	}
 	out = append(out, configDifferences(e, c)...)
 	out = append(out, fsDifferences(changes, ignoreList(e))...)
@@ -171,6 +171,22 @@ func orNone(s string) string {
 	return s
 }
 
+// imageName is the reference a container was made from, unless that is
+// only its id (then the short id alone says it).
+func imageName(c sandbox.Container) string {
+	if c.ImageRef == "" || strings.HasPrefix(c.ImageRef, "sha256:") {
+		return "an untagged image"
+	}
+	return c.ImageRef
+}
+
+func clipText(s string) string {
+	if len(s) > 32 {
+		return s[:29] + "..."
+	}
+	return s
+}
+
 func short(id string) string {
 	id = strings.TrimPrefix(id, "sha256:")
 	if len(id) > 12 {
@@ -190,11 +206,11 @@ func summaryOf(ds []Difference) string {
 			parts = append(parts, fmt.Sprintf("and %d more", len(ds)-3))
 			break
 		}
-		what := d.Path
-		if what == "" {
-			what = d.Field
+		if d.Path != "" {
+			parts = append(parts, fmt.Sprintf("%s %s (%s)", d.Kind, d.Path, d.Change))
+			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s %s (%s)", d.Kind, what, d.Change))
+		parts = append(parts, fmt.Sprintf("%s %s %s -> %s", d.Kind, d.Field, clipText(d.Expected), clipText(d.Actual)))
 	}
 	return strings.Join(parts, ", ")
 }

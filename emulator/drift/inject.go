@@ -181,6 +181,9 @@ func (s *Service) Inject(ctx context.Context, spec InjectSpec) (Injected, error)
 		out.Changes = append(out.Changes, inst.ID+": "+what)
 		s.recordInjection(spec, inst, what)
 	}
+	// A scan follows at once, as the next periodic one would: what the
+	// injection broke is reported before anything else reacts to it.
+	_, _ = s.Scan(ctx, "")
 	if len(out.Instances) == 0 && len(errs) > 0 {
 		return out, errors.Join(errs...)
 	}

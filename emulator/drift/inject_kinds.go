@@ -143,7 +143,7 @@ func (s *Service) swapImage(ctx context.Context, spec InjectSpec, c sandbox.Cont
 		}
 		return img.ID, "image swapped from " + short(c.ImageID) + " to " + spec.Image + " (" + short(img.ID) + ")", nil
 	}
-	id, err := s.cfg.Runtime.Commit(ctx, c.ID, sandbox.CommitOptions{
+	id, err := s.cfg.Runtime.Commit(ctx, c.ID, sandbox.CommitOptions{NoPause: true,
 		Labels: map[string]string{sandbox.LabelImageSandbox: s.cfg.Sandbox, sandbox.LabelRole: "drift-swap"}})
 	if err != nil {
 		return "", "", err

@@ -46,7 +46,7 @@ func (s *Service) Scan(ctx context.Context, group string) (Report, error) {
 		if group != "" && inst.Group != group {
 			continue
 		}
-		if inst.State != compute.StateRunning && inst.State != compute.StateStopped {
+		if inst.State != compute.StateRunning && inst.State != compute.StateStopped || s.cfg.Compute.Busy(inst.ID) {
 			continue // launching, terminating or gone: not drift
 		}
 		scanned[inst.ID] = true
@@ -156,7 +156,7 @@ func (s *Service) confirm(ctx context.Context, reports []InstanceReport) []Insta
 	for _, r := range reports {
 		if r.Status != StatusInSync {
 			inst, err := s.cfg.Compute.Instance(ctx, r.ID)
-			if err != nil || inst.State != compute.StateRunning && inst.State != compute.StateStopped {
+			if err != nil || inst.State != compute.StateRunning && inst.State != compute.StateStopped || s.cfg.Compute.Busy(r.ID) {
 				continue
 			}
 		}

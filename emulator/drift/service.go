@@ -50,6 +50,8 @@ type Service struct {
 	// zonesDown are zones an injected outage took down.
 	zonesDown map[string][]string // zone -> the instances it took down
 	wg        sync.WaitGroup
+	// soon asks Run for a scan now (after an injection).
+	soon chan struct{}
 }
 
 type recentDrift struct {
@@ -72,7 +74,8 @@ func New(cfg Config) *Service {
 		cfg.Workers = 8
 	}
 	return &Service{cfg: cfg, now: now, seen: map[string]string{}, recent: map[string]recentDrift{},
-		replacing: map[string]*replacement{}, claimed: map[string]bool{}, zonesDown: map[string][]string{}}
+		replacing: map[string]*replacement{}, claimed: map[string]bool{}, zonesDown: map[string][]string{},
+		soon: make(chan struct{}, 1)}
 }
 
 // Interval is how often Run scans.
@@ -94,6 +97,7 @@ func (s *Service) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-s.soon:
 		}
 		if !s.cfg.Compute.EngineAvailable() {
 			continue
@@ -101,6 +105,14 @@ func (s *Service) Run(ctx context.Context) {
 		if _, err := s.Scan(ctx, ""); err != nil && ctx.Err() == nil {
 			slog.Warn("drift scan", "err", err)
 		}
+	}
+}
+
+// scanSoon asks Run for a scan now; it never blocks.
+func (s *Service) scanSoon() {
+	select {
+	case s.soon <- struct{}{}:
+	default:
 	}
 }
 
