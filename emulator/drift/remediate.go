@@ -99,7 +99,7 @@ func (s *Service) remediate(ctx context.Context, r InstanceReport) string {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.replace(context.WithoutCancel(ctx), r, rp)
+		s.replace(s.life, r, rp)
 	}()
 	return rp.text()
 }

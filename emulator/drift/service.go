@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/sandbox"
@@ -25,8 +26,11 @@ type Config struct {
 	Network string // the sandbox's network
 	// GroupMode is the remediation of each group; nil reports only.
 	GroupMode GroupMode
-	Profile   timing.Profile
-	Now       func() time.Time // time.Now when nil
+	// Groups lists the groups, for a restore to balance them over their
+	// zones again; nil leaves them as they are.
+	Groups  func(ctx context.Context) ([]autoscaling.GroupDetail, error)
+	Profile timing.Profile
+	Now     func() time.Time // time.Now when nil
 	// Workers bounds the engine calls a scan makes at once (default 8).
 	Workers int
 }
@@ -52,6 +56,10 @@ type Service struct {
 	wg        sync.WaitGroup
 	// soon asks Run for a scan now (after an injection).
 	soon chan struct{}
+	// life is the background work's context (replacements, rebalancing):
+	// it ends with Run.
+	life context.Context
+	end  context.CancelFunc
 }
 
 type recentDrift struct {
@@ -73,7 +81,8 @@ func New(cfg Config) *Service {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 8
 	}
-	return &Service{cfg: cfg, now: now, seen: map[string]string{}, recent: map[string]recentDrift{},
+	life, end := context.WithCancel(context.Background())
+	return &Service{cfg: cfg, now: now, life: life, end: end, seen: map[string]string{}, recent: map[string]recentDrift{},
 		replacing: map[string]*replacement{}, claimed: map[string]bool{}, zonesDown: map[string][]string{},
 		soon: make(chan struct{}, 1)}
 }
@@ -90,6 +99,7 @@ func (s *Service) Interval() time.Duration {
 // replacements under way.
 func (s *Service) Run(ctx context.Context) {
 	defer s.wg.Wait()
+	defer s.end()
 	tick := time.NewTicker(s.Interval())
 	defer tick.Stop()
 	for {

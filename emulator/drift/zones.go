@@ -80,5 +80,10 @@ func (s *Service) Restore(ctx context.Context, zone, by string) (Restored, error
 			Message: fmt.Sprintf("zone %s restored by %q: launches there allowed again", z, by),
 			Fields:  map[string]string{"zone": z, "by": by}})
 	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.rebalance(s.life)
+	}()
 	return Restored{Zones: zones}, nil
 }
