@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -21,8 +22,10 @@ func init() {
 }
 
 type driftStep struct {
-	pick       `yaml:",inline"`
-	Kind       string              `yaml:"kind,required"`
+	pick `yaml:",inline"`
+	Kind string `yaml:"kind"`
+	// Kinds picks one of them at random for each instance (chaos).
+	Kinds      []string            `yaml:"kinds"`
 	Group      string              `yaml:"group"` // zone-outage: only this group's instances
 	Zone       string              `yaml:"zone"`  // zone-outage: the zone
 	Path       string              `yaml:"path"`
@@ -38,8 +41,13 @@ type driftStep struct {
 }
 
 func (d *driftStep) Validate() error {
-	if !slices.Contains(drift.Kinds, d.Kind) {
-		return scenarios.FieldError("kind", "unknown drift kind %q: use one of %s", d.Kind, strings.Join(drift.Kinds, ", "))
+	if (d.Kind == "") == (len(d.Kinds) == 0) {
+		return scenarios.FieldError("kind", "give kind (one) or kinds (one at random per instance)")
+	}
+	for _, k := range append([]string{d.Kind}, d.Kinds...) {
+		if k != "" && !slices.Contains(drift.Kinds, k) || slices.Contains(d.Kinds, "zone-outage") {
+			return scenarios.FieldError("kind", "unknown drift kind %q: use one of %s", k, strings.Join(drift.Kinds, ", "))
+		}
 	}
 	if d.Kind == "zone-outage" {
 		if d.Zone == "" {
@@ -92,6 +100,9 @@ func (d *driftStep) Execute(ctx context.Context, r *scenarios.Run) error {
 	for _, i := range insts {
 		spec := d.spec()
 		spec.Group, spec.Zone, spec.Instance = "", "", i.ID
+		if len(d.Kinds) > 0 {
+			spec.Kind = d.Kinds[rand.IntN(len(d.Kinds))]
+		}
 		out, err := r.Client.InjectDrift(ctx, spec)
 		if err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/drift"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
@@ -124,7 +125,12 @@ func startDaemon(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: api.NewHandler(api.Backend{Compute: comp, Groups: groups, DB: db})}
+	dr := drift.New(drift.Config{DB: db, Compute: comp, Runtime: rt, Sandbox: "cli", Network: "cattle-cli", Profile: p,
+		GroupMode: func(ctx context.Context, name string) (string, error) {
+			g, err := groups.Group(ctx, name)
+			return g.DriftMode(), err
+		}})
+	srv := &http.Server{Handler: api.NewHandler(api.Backend{Compute: comp, Groups: groups, Drift: dr, DB: db})}
 	go func() { _ = srv.Serve(ln) }()
 	done := make(chan struct{})
 	go func() { groups.Run(ctx); close(done) }()
