@@ -54,8 +54,6 @@ type Service struct {
 	// zonesDown are zones an injected outage took down.
 	zonesDown map[string][]string // zone -> the instances it took down
 	wg        sync.WaitGroup
-	// soon asks Run for a scan now (after an injection).
-	soon chan struct{}
 	// life is the background work's context (replacements, rebalancing):
 	// it ends with Run.
 	life context.Context
@@ -83,8 +81,7 @@ func New(cfg Config) *Service {
 	}
 	life, end := context.WithCancel(context.Background())
 	return &Service{cfg: cfg, now: now, life: life, end: end, seen: map[string]string{}, recent: map[string]recentDrift{},
-		replacing: map[string]*replacement{}, claimed: map[string]bool{}, zonesDown: map[string][]string{},
-		soon: make(chan struct{}, 1)}
+		replacing: map[string]*replacement{}, claimed: map[string]bool{}, zonesDown: map[string][]string{}}
 }
 
 // Interval is how often Run scans.
@@ -107,7 +104,6 @@ func (s *Service) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		case <-s.soon:
 		}
 		if !s.cfg.Compute.EngineAvailable() {
 			continue
@@ -115,14 +111,6 @@ func (s *Service) Run(ctx context.Context) {
 		if _, err := s.Scan(ctx, ""); err != nil && ctx.Err() == nil {
 			slog.Warn("drift scan", "err", err)
 		}
-	}
-}
-
-// scanSoon asks Run for a scan now; it never blocks.
-func (s *Service) scanSoon() {
-	select {
-	case s.soon <- struct{}{}:
-	default:
 	}
 }
 
