@@ -56,14 +56,9 @@ func configDifferences(e expectation, c sandbox.Container) []Difference {
 		field("command", strings.Join(e.version.Command, " "), strings.Join(c.Config.Cmd, " "))
 	}
 	field("port", portText(e.version.Port), portText(c.Config.Port))
-	if c.State == sandbox.StateRunning && e.inst.Port > 0 && c.Config.Port > 0 {
-		published := "closed"
-		if c.HostPort > 0 {
-			published = "127.0.0.1:" + strconv.Itoa(c.HostPort)
-		}
-		if published == "closed" {
-			field("published_port", orNone(e.inst.Address), published)
-		}
+	if c.State == sandbox.StateRunning && e.inst.Port > 0 && c.Config.Port > 0 && c.HostPort == 0 {
+		out = append(out, Difference{Kind: KindConfig, Field: "published_port", Expected: "published on 127.0.0.1",
+			Actual: "closed", Change: ChangeRemove})
 	}
 	field("memory", strconv.FormatInt(e.itype.MemoryMB<<20, 10), strconv.FormatInt(c.Config.Memory, 10))
 	field("cpus", strconv.FormatInt(int64(e.itype.CPUs*1e9), 10), strconv.FormatInt(c.Config.NanoCPUs, 10))

@@ -108,7 +108,7 @@ func (d *driftStep) Execute(ctx context.Context, r *scenarios.Run) error {
 			return err
 		}
 		for _, ch := range out.Changes {
-			r.Notef("%s: %s", d.Kind, ch)
+			r.Notef("%s: %s", spec.Kind, ch)
 		}
 	}
 	return nil
