@@ -176,3 +176,29 @@ func TestBadInjectionsChangeNothing(t *testing.T) {
 		t.Fatalf("bad input changed something: %+v", rep)
 	}
 }
+
+func TestAContainerRemovedBehindTheControlPlaneIsReportedMissingForTwoIntervals(t *testing.T) {
+	f := newFixture(t)
+	inst := f.run(t)
+	if _, err := f.drift.Inject(context.Background(), drift.InjectSpec{Kind: "delete", Instance: inst.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// compute's reconcile ends the instance before any scan sees it.
+	if err := f.comp.Reconcile(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := f.comp.Instance(context.Background(), inst.ID)
+	if err != nil || gone.State != compute.StateTerminated {
+		t.Fatalf("after the reconcile: %v %+v", err, gone)
+	}
+	f.drift.Observe(gone)
+	rep := f.scan(t)
+	if rep.Summary.Missing != 1 || rep.Instances[0].ID != inst.ID || rep.Instances[0].Status != drift.StatusDeleted ||
+		rep.Instances[0].Kind != drift.KindMissing {
+		t.Fatalf("report %+v", rep)
+	}
+	f.now = f.now.Add(2*timing.Fast().DriftScanInterval + time.Second)
+	if rep := f.scan(t); rep.Drifted() {
+		t.Fatalf("two intervals later: %+v", rep)
+	}
+}

@@ -41,7 +41,6 @@ func (s *Service) Scan(ctx context.Context, group string) (Report, error) {
 	}
 	var targets []*target
 	var reports []InstanceReport
-	scanned := map[string]bool{}
 	for _, inst := range insts {
 		if group != "" && inst.Group != group {
 			continue
@@ -49,7 +48,6 @@ func (s *Service) Scan(ctx context.Context, group string) (Report, error) {
 		if inst.State != compute.StateRunning && inst.State != compute.StateStopped || s.cfg.Compute.Busy(inst.ID) {
 			continue // launching, terminating or gone: not drift
 		}
-		scanned[inst.ID] = true
 		c, ok := pick(inst, byInst[inst.ID])
 		if !ok {
 			reports = append(reports, deleted(inst))
@@ -64,6 +62,11 @@ func (s *Service) Scan(ctx context.Context, group string) (Report, error) {
 		reports = append(reports, s.reportOf(t))
 	}
 	reports = s.confirm(ctx, reports)
+	// What compute acted on while the scan read is told from memory.
+	scanned := map[string]bool{}
+	for _, r := range reports {
+		scanned[r.ID] = true
+	}
 	reports = append(reports, s.recentReports(group, scanned)...)
 	if group == "" {
 		reports = append(reports, unmanaged(insts, cs)...)
