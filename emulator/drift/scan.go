@@ -134,7 +134,11 @@ func (s *Service) compareOne(ctx context.Context, exp *expectations, t *target) 
 			return nil, fmt.Errorf("reading the changes of %s: %w", t.inst.ID, err)
 		}
 	}
-	return compare(e, t.c, changes), nil
+	diffs := compare(e, t.c, changes)
+	if t.c.State == sandbox.StateRunning {
+		diffs = append(diffs, appDifferences(ctx, e)...)
+	}
+	return diffs, nil
 }
 
 func (s *Service) reportOf(t *target) InstanceReport {
