@@ -26,7 +26,7 @@ func groupSummary(g autoscaling.Group) string {
 	if g.LoadBalancer != "" {
 		s += ", load balancer " + g.LoadBalancer
 	}
-	return s + fmt.Sprintf(", health check %s (grace %s)", g.HealthCheckType, g.HealthCheckGracePeriod)
+	return s + fmt.Sprintf(", health check %s (grace %s), drift %s", g.HealthCheckType, g.HealthCheckGracePeriod, g.DriftMode())
 }
 
 func refreshCell(r *autoscaling.Refresh, groupStatus string) string {
