@@ -202,3 +202,49 @@ func TestAContainerRemovedBehindTheControlPlaneIsReportedMissingForTwoIntervals(
 		t.Fatalf("two intervals later: %+v", rep)
 	}
 }
+
+func TestAnInstanceBeingWorkedOnIsNotReported(t *testing.T) {
+	f := newFixture(t)
+	inst := f.run(t)
+	release := f.comp.Hold(inst.ID) // as a launch or a termination would
+	if err := f.rt.Pause(context.Background(), inst.ContainerID); err != nil {
+		t.Fatal(err)
+	}
+	if rep := f.scan(t); rep.Drifted() || rep.Summary.Total != 0 {
+		t.Fatalf("an instance compute works on was reported: %+v", rep)
+	}
+	release()
+	if rep := f.scan(t); rep.Summary.Drifted != 1 {
+		t.Fatalf("once released, the paused instance is drift: %+v", rep)
+	}
+}
+
+func TestAZoneOutageRefusesLaunchesThereUntilRestored(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	out, err := f.drift.Inject(ctx, drift.InjectSpec{Kind: "zone-outage", Zone: "zone-a"})
+	if err != nil || out.Zone != "zone-a" {
+		t.Fatalf("outage: %v %+v", err, out)
+	}
+	if _, err := f.comp.RunInstances(ctx, compute.RunRequest{Template: "web", Zone: "zone-a"}); err == nil {
+		t.Fatal("a launch in the zone down was accepted")
+	}
+	insts, err := f.comp.RunInstances(ctx, compute.RunRequest{Template: "web", Count: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range insts {
+		if i.Zone == "zone-a" {
+			t.Fatalf("%s launched in the zone down", i.ID)
+		}
+	}
+	if _, err := f.drift.Restore(ctx, "", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.comp.RunInstances(ctx, compute.RunRequest{Template: "web", Zone: "zone-a"}); err != nil {
+		t.Fatalf("after the restore: %v", err)
+	}
+	if _, err := f.drift.Restore(ctx, "zone-a", "test"); err == nil {
+		t.Fatal("a second restore found something to restore")
+	}
+}
