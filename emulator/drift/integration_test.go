@@ -95,6 +95,10 @@ func TestIntegrationFileDriftIsCaughtAndReplacedUnderLoad(t *testing.T) {
 		rep, err := c.ScanDrift(ctx, "web")
 		return err == nil && !rep.Drifted()
 	})
+	if rep, err := c.ScanDrift(ctx, "web"); err != nil || len(rep.Replaced) != 1 || rep.Replaced[0].ID != victim.ID ||
+		rep.Replaced[0].Kind != drift.KindFilesystem || rep.Replaced[0].ReplacedBy == "" {
+		t.Errorf("the report should say which instance replaced the drifted one: %v %+v", err, rep.Replaced)
+	}
 	load.Stop()
 	recs := load.Records()
 	for _, r := range recs {

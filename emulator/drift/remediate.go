@@ -104,6 +104,27 @@ func (s *Service) remediate(ctx context.Context, r InstanceReport) string {
 	return rp.text()
 }
 
+// replacedLately are the replacements of the last while (two scan
+// intervals, at least a minute), of group when given.
+func (s *Service) replacedLately(group string) []Replaced {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keep := max(2*s.Interval(), time.Minute)
+	out := []Replaced{}
+	kept := s.done[:0]
+	for _, r := range s.done {
+		if s.now().Sub(r.At) > keep {
+			continue
+		}
+		kept = append(kept, r)
+		if group == "" || r.Group == group {
+			out = append(out, r)
+		}
+	}
+	s.done = kept
+	return out
+}
+
 func (rp *replacement) text() string {
 	if rp.by != "" {
 		return "replaced by " + rp.by
@@ -142,6 +163,9 @@ func (s *Service) replace(ctx context.Context, r InstanceReport, rp *replacement
 	by := s.awaitReplacement(ctx, r.Group, rp.since)
 	s.mu.Lock()
 	rp.by = by
+	if by != "" {
+		s.done = append(s.done, Replaced{ID: r.ID, Group: r.Group, Kind: r.Kind, ReplacedBy: by, At: s.now().UTC()})
+	}
 	s.mu.Unlock()
 	if by == "" {
 		return

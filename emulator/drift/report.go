@@ -74,6 +74,18 @@ type Report struct {
 	Group     string           `json:"group,omitempty"`
 	Summary   Summary          `json:"summary"`
 	Instances []InstanceReport `json:"instances"`
+	// Replaced are the drifted instances replaced lately, each with the
+	// instance that replaced it (they are gone: no longer in Instances).
+	Replaced []Replaced `json:"replaced"`
+}
+
+// Replaced is one drifted instance and the fresh one that replaced it.
+type Replaced struct {
+	ID         string    `json:"id"`
+	Group      string    `json:"group"`
+	Kind       string    `json:"kind"`
+	ReplacedBy string    `json:"replaced_by"`
+	At         time.Time `json:"at"`
 }
 
 // Drifted reports whether the scan found any drift.

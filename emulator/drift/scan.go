@@ -76,7 +76,8 @@ func (s *Service) Scan(ctx context.Context, group string) (Report, error) {
 	if reports == nil {
 		reports = []InstanceReport{}
 	}
-	return Report{ScannedAt: s.now().UTC(), Group: group, Summary: summarize(reports), Instances: reports}, nil
+	return Report{ScannedAt: s.now().UTC(), Group: group, Summary: summarize(reports), Instances: reports,
+		Replaced: s.replacedLately(group)}, nil
 }
 
 // pick is the instance's own container among those labelled with its id.

@@ -51,6 +51,7 @@ type Service struct {
 	// replacing holds the drifted instances being replaced, and by what.
 	replacing map[string]*replacement
 	claimed   map[string]bool // new instances already told as a replacement
+	done      []Replaced      // replacements made lately, for the reports
 	// zonesDown are zones an injected outage took down.
 	zonesDown map[string][]string // zone -> the instances it took down
 	wg        sync.WaitGroup

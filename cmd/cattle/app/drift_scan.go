@@ -47,6 +47,9 @@ func listingWith(cmd *cobra.Command, flags func(*cobra.Command)) *cobra.Command 
 func driftTable(t *tabwriter.Writer, rep drift.Report) {
 	s := rep.Summary
 	fmt.Fprintf(t, "%d instance(s): %d in sync, %d drifted, %d missing, %d unmanaged\n", s.Total, s.InSync, s.Drifted, s.Missing, s.Unmanaged)
+	for _, r := range rep.Replaced {
+		fmt.Fprintf(t, "%s (%s drift) was replaced by %s, %s ago\n", r.ID, r.Kind, r.ReplacedBy, ago(r.At))
+	}
 	if s.Total == s.InSync {
 		return
 	}
