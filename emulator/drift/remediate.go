@@ -43,6 +43,24 @@ func (s *Service) remediateAll(ctx context.Context, reports []InstanceReport) {
 	}
 }
 
+// forgetGone forgets what was told of instances a full scan no longer
+// reports: a drift that comes back is told again.
+func (s *Service) forgetGone(reports []InstanceReport) {
+	now := map[string]bool{}
+	for _, r := range reports {
+		if r.Status != StatusInSync {
+			now[r.ID] = true
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id := range s.seen {
+		if !now[id] {
+			delete(s.seen, id)
+		}
+	}
+}
+
 func (s *Service) tellOnce(r *InstanceReport) {
 	sig := r.Status + " " + summaryOf(r.Differences)
 	s.mu.Lock()

@@ -72,6 +72,9 @@ func (s *Service) Scan(ctx context.Context, group string) (Report, error) {
 		reports = append(reports, unmanaged(insts, cs)...)
 	}
 	s.remediateAll(ctx, reports)
+	if group == "" {
+		s.forgetGone(reports)
+	}
 	sort.SliceStable(reports, func(i, j int) bool { return reports[i].ID < reports[j].ID })
 	if reports == nil {
 		reports = []InstanceReport{}
