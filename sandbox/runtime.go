@@ -215,6 +215,9 @@ type Runtime interface {
 	PutFile(ctx context.Context, id, path string, content []byte) error
 	// DisconnectNetwork detaches a container from a network.
 	DisconnectNetwork(ctx context.Context, id, network string) error
+	// Rename gives a container another name; a name taken is
+	// errdefs.ErrConflict.
+	Rename(ctx context.Context, id, name string) error
 	// Stats samples a container's resource use; a container that is not
 	// running uses none. A missing one is errdefs.ErrNotFound.
 	Stats(ctx context.Context, id string) (ContainerStats, error)

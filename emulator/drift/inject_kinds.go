@@ -115,17 +115,23 @@ func (s *Service) recreate(ctx context.Context, spec InjectSpec, inst compute.In
 	}
 	release := s.cfg.Compute.Hold(inst.ID)
 	defer release()
-	if err := rt.Remove(ctx, c.ID, true); err != nil {
-		return "", err
-	}
-	id, err := rt.Create(ctx, sandbox.ContainerSpec{Name: c.Name, Image: image, Cmd: c.Config.Cmd, Env: env,
+	// Made first under another name, so that the gap while nothing
+	// listens on the port is only the old one's removal and the start.
+	id, err := rt.Create(ctx, sandbox.ContainerSpec{Name: c.Name + "-remade", Image: image, Cmd: c.Config.Cmd, Env: env,
 		Labels: c.Labels, Network: s.cfg.Network, Port: c.Config.Port, HostPort: c.HostPort,
 		Memory: c.Config.Memory, NanoCPUs: c.Config.NanoCPUs, PidsLimit: c.Config.PidsLimit})
-	if err == nil {
-		err = rt.Start(ctx, id)
-	}
 	if err != nil {
 		return "", fmt.Errorf("making the container again: %w", err)
+	}
+	if err := rt.Remove(ctx, c.ID, true); err != nil {
+		_ = rt.Remove(ctx, id, true)
+		return "", err
+	}
+	if err := rt.Start(ctx, id); err != nil {
+		return "", fmt.Errorf("starting the container made again: %w", err)
+	}
+	if err := rt.Rename(ctx, id, c.Name); err != nil {
+		return "", err
 	}
 	return what + fmt.Sprintf(" (same name %s, labels and port)", c.Name), nil
 }

@@ -49,6 +49,12 @@ func (r *Runtime) PutFile(ctx context.Context, id, p string, content []byte) err
 	return r.wrap("write "+clean+" in container "+id, err)
 }
 
+// Rename gives the container another name.
+func (r *Runtime) Rename(ctx context.Context, id, name string) error {
+	_, err := r.cli.ContainerRename(ctx, id, client.ContainerRenameOptions{NewName: name})
+	return r.wrap(fmt.Sprintf("rename container %s to %s", id, name), err)
+}
+
 // DisconnectNetwork detaches the container from the network, forcibly.
 func (r *Runtime) DisconnectNetwork(ctx context.Context, id, network string) error {
 	_, err := r.cli.NetworkDisconnect(ctx, network, client.NetworkDisconnectOptions{Container: id, Force: true})

@@ -343,6 +343,23 @@ func (f *Fake) PutFile(ctx context.Context, id, path string, content []byte) err
 	return nil
 }
 
+// Rename gives a container another name.
+func (f *Fake) Rename(ctx context.Context, id, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get(id)
+	if err != nil {
+		return err
+	}
+	for _, o := range f.containers {
+		if o.Name == name && o.ID != id {
+			return cerrdefs.ErrConflict.WithMessage("container name " + name + " is in use")
+		}
+	}
+	c.Name = name
+	return nil
+}
+
 // DisconnectNetwork detaches the container from the network and closes
 // its published port.
 func (f *Fake) DisconnectNetwork(ctx context.Context, id, network string) error {
