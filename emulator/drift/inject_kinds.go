@@ -136,6 +136,10 @@ func (s *Service) recreate(ctx context.Context, spec InjectSpec, inst compute.In
 	return what + fmt.Sprintf(" (same name %s, labels and port)", c.Name), nil
 }
 
+// roleSwap labels the images an image-swap commits; they go with the
+// container drift replaces.
+const roleSwap = "drift-swap"
+
 // swapImage is the image swapped in: the one asked for, or the container
 // committed (its own image, patched in place).
 func (s *Service) swapImage(ctx context.Context, spec InjectSpec, c sandbox.Container) (string, string, error) {
@@ -150,7 +154,7 @@ func (s *Service) swapImage(ctx context.Context, spec InjectSpec, c sandbox.Cont
 		return img.ID, "image swapped from " + short(c.ImageID) + " to " + spec.Image + " (" + short(img.ID) + ")", nil
 	}
 	id, err := s.cfg.Runtime.Commit(ctx, c.ID, sandbox.CommitOptions{NoPause: true,
-		Labels: map[string]string{sandbox.LabelImageSandbox: s.cfg.Sandbox, sandbox.LabelRole: "drift-swap"}})
+		Labels: map[string]string{sandbox.LabelImageSandbox: s.cfg.Sandbox, sandbox.LabelRole: roleSwap}})
 	if err != nil {
 		return "", "", err
 	}

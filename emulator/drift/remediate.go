@@ -165,13 +165,22 @@ func (s *Service) replace(ctx context.Context, r InstanceReport, rp *replacement
 	s.appendEvent(store.Event{Kind: EventReplacing, Resource: "instance/" + r.ID,
 		Message: fmt.Sprintf("%s of group %s drifted (%s): terminating it through draining; the group launches a fresh one", r.ID, r.Group, r.Kind),
 		Fields:  map[string]string{"instance": r.ID, "group": r.Group, "kind": r.Kind}})
+	var swapped string // an image an injected swap made, to remove with its container
 	if inst, err := s.cfg.Compute.Instance(ctx, r.ID); err == nil && inst.ContainerID != "" {
-		// A frozen container cannot take its stop signal.
-		if c, err := s.cfg.Runtime.Inspect(ctx, inst.ContainerID); err == nil && c.State == sandbox.StatePaused {
-			_ = s.cfg.Runtime.Unpause(ctx, c.ID)
+		if c, err := s.cfg.Runtime.Inspect(ctx, inst.ContainerID); err == nil {
+			if c.State == sandbox.StatePaused { // a frozen container cannot take its stop signal
+				_ = s.cfg.Runtime.Unpause(ctx, c.ID)
+			}
+			if img, err := s.cfg.Runtime.InspectImage(ctx, c.ImageID); err == nil && img.Labels[sandbox.LabelRole] == roleSwap {
+				swapped = img.ID
+			}
 		}
 	}
-	if _, err := s.cfg.Compute.Terminate(ctx, []string{r.ID}, reason); err != nil {
+	_, err := s.cfg.Compute.Terminate(ctx, []string{r.ID}, reason)
+	if swapped != "" {
+		_ = s.cfg.Runtime.RemoveImage(ctx, swapped)
+	}
+	if err != nil {
 		slog.Warn("drift: replacing an instance", "instance", r.ID, "err", err)
 		s.mu.Lock()
 		delete(s.replacing, r.ID)
