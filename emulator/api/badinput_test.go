@@ -168,8 +168,9 @@ var sampleBodies = map[string]struct {
 	extra  []string
 }{
 	"POST /v1/shutdown": {sample: `{"purge":false}`},
+	// The fake engine's containers never exit: a test stage runs to its timeout.
 	"POST /v1/images/bake": {
-		sample: `{"spec":{"name":"web","tags":["v2"],"from":{"image":"builtin/demo"},"provisioners":[{"file":{"content":"x","destination":"/etc/motd"}}],"changes":{"env":{"K":"V"},"expose":[8080]},"test":[{"exec":["/cattle","version"]}],"timeout":"5m"}}`,
+		sample: `{"spec":{"name":"web","tags":["v2"],"from":{"image":"builtin/demo"},"provisioners":[{"file":{"content":"x","destination":"/etc/motd"}}],"changes":{"env":{"K":"V"},"expose":[8080]},"test":[{"exec":["/cattle","version"]}],"timeout":"1s"}}`,
 		extra: []string{`{}`, `{"spec":{}}`, `{"spec":{"name":"web","from":{"image":"nope:1"}}}`, `{"spec":{"name":"Bad Name","from":{"image":"builtin/demo"}}}`,
 			`{"spec":{"name":"web","from":{"image":"builtin/demo"},"provisioners":[{"shell":{"inline":["true"]}}]}}`,
 			`{"spec":{"name":"web","from":{"rootfs":"/nonexistent/root"}}}`, `{"spec":{"name":"web","from":{"image":"builtin/demo"},"timeout":"soon"}}`,

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/images/registry"
@@ -25,7 +26,9 @@ func NewCatalog(t testing.TB, db *store.DB, rt sandbox.Runtime, sandboxName stri
 	dir := t.TempDir()
 	var cat *images.Catalog
 	reg, err := registry.New(context.Background(), registry.Config{Dir: filepath.Join(dir, "registry"), DB: db,
-		OnEvent: func(e registry.Event) { cat.RegistryEvent(e) }})
+		OnEvent: func(e registry.Event) { cat.RegistryEvent(e) },
+		// No push runs across a test's prune: collect at once.
+		GCQuiet: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,16 +68,16 @@ func dirSize(dir string) (int64, error) {
 	return n, err
 }
 
-// gcQuiet is how long the registry must have had no write before a
+// DefaultGCQuiet is how long the registry must have had no write before a
 // collection: a push uploads its blobs, then its manifest, in separate
 // requests, and a collection in between would take the blobs.
-const gcQuiet = 3 * time.Second
+const DefaultGCQuiet = 3 * time.Second
 
-// lockQuiet takes the write lock once no write came for gcQuiet.
+// lockQuiet takes the write lock once no write came for r.gcQuiet.
 func (r *Registry) lockQuiet(ctx context.Context) error {
 	for {
 		r.writeMu.Lock()
-		wait := gcQuiet - time.Since(time.Unix(0, r.lastWrite.Load()))
+		wait := r.gcQuiet - time.Since(time.Unix(0, r.lastWrite.Load()))
 		if wait <= 0 {
 			return nil
 		}

@@ -6,6 +6,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -49,6 +50,9 @@ type Config struct {
 	DB *store.DB
 	// OnEvent, when set, is called after each manifest push or delete.
 	OnEvent func(Event)
+	// GCQuiet is how long no write must have come before a garbage
+	// collection starts (DefaultGCQuiet when zero).
+	GCQuiet time.Duration
 }
 
 // Registry is the sandbox's registry: an http.Handler.
@@ -65,6 +69,7 @@ type Registry struct {
 	// writeMu lets writes run together but not during a garbage collection.
 	writeMu   sync.RWMutex
 	lastWrite atomic.Int64 // unix nanoseconds of the last write's end
+	gcQuiet   time.Duration
 
 	// immutableMu serialises manifest pushes into immutable repositories,
 	// so that two pushes of one new tag cannot both find it free.
@@ -85,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Registry{app: app, dir: cfg.Dir, onEvent: cfg.OnEvent}
+	r := &Registry{app: app, dir: cfg.Dir, onEvent: cfg.OnEvent, gcQuiet: cmp.Or(cfg.GCQuiet, DefaultGCQuiet)}
 	r.repos = &Repositories{db: cfg.DB, reg: r}
 	return r, nil
 }
