@@ -70,11 +70,11 @@ type Daemon struct {
 	network string
 	started time.Time
 
-	servers  []*http.Server
-	apiAddr  string
-	regAddr  string
-	cancel   context.CancelFunc
-	bg       sync.WaitGroup
+	servers []*http.Server
+	apiAddr string
+	regAddr string
+	cancel  context.CancelFunc
+	bg      sync.WaitGroup
 	// inflight counts requests being served, so that an abrupt stop ends
 	// only once nothing of this daemon runs on.
 	inflight sync.WaitGroup
