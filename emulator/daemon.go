@@ -168,22 +168,7 @@ func (d *Daemon) init(ctx context.Context) error {
 	if err := removeBakeContainers(ctx, d.rt, d.opts.Sandbox); err != nil {
 		return fmt.Errorf("removing the containers of unfinished bakes: %w", err)
 	}
-	d.reg, err = registry.New(ctx, registry.Config{Dir: d.paths.Registry, DB: d.db, OnEvent: d.registryEvent})
-	if err != nil {
-		return err
-	}
-	d.images = images.NewCatalog(d.db, d.rt, d.opts.Sandbox, d.opts.BinaryPath, d.reg)
-	// A daemon killed between the registry storing a push and the catalog
-	// recording it left them apart: catch up before anyone reads either.
-	if _, err := d.images.Reconcile(ctx); err != nil {
-		return fmt.Errorf("reconciling the image catalog with the registry: %w", err)
-	}
-	// The registry serves before anything launches: instances are pulled
-	// from it, and the demo image is seeded into it now.
-	if err := d.serveRegistry(); err != nil {
-		return err
-	}
-	if err := d.images.EnsureBuiltins(ctx); err != nil {
+	if err := d.openImages(ctx); err != nil {
 		return err
 	}
 	d.baker = &bake.Baker{Runtime: d.rt, Sandbox: d.opts.Sandbox, Registry: d.reg, Catalog: d.images, DB: d.db, RegistryAddr: d.regAddr}
@@ -288,6 +273,27 @@ func (d *Daemon) startServer(ln net.Listener, handler http.Handler) {
 			slog.Error("server stopped", "addr", ln.Addr().String(), "err", err)
 		}
 	}()
+}
+
+// openImages opens the registry and the image catalog and serves the
+// registry.
+func (d *Daemon) openImages(ctx context.Context) (err error) {
+	d.reg, err = registry.New(ctx, registry.Config{Dir: d.paths.Registry, DB: d.db, OnEvent: d.registryEvent})
+	if err != nil {
+		return err
+	}
+	d.images = images.NewCatalog(d.db, d.rt, d.opts.Sandbox, d.opts.BinaryPath, d.reg)
+	// A daemon killed between the registry storing a push and the catalog
+	// recording it left them apart: catch up before anyone reads either.
+	if _, err := d.images.Reconcile(ctx); err != nil {
+		return fmt.Errorf("reconciling the image catalog with the registry: %w", err)
+	}
+	// The registry serves before anything launches: instances are pulled
+	// from it, and the demo image is seeded into it now.
+	if err := d.serveRegistry(); err != nil {
+		return err
+	}
+	return d.images.EnsureBuiltins(ctx)
 }
 
 // serveRegistry listens at the registry's address and serves it.
