@@ -36,6 +36,9 @@ func (c *Catalog) Reconcile(ctx context.Context) (int, error) {
 	for _, e := range held {
 		tagged[e.Repository+":"+e.Tag] = e.Digest
 		img, ok := byKey[imageKey(e.Repository, e.Digest)]
+		if ok && img.State == StateFailed {
+			continue // a bake that failed after its push keeps its verdict
+		}
 		if !ok || img.State == StateDeregistered || !contains(img.Tags, e.Tag) {
 			fixes = append(fixes, e)
 		}
