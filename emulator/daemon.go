@@ -18,6 +18,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/drift"
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/images"
@@ -64,6 +65,7 @@ type Daemon struct {
 	compute *compute.Service
 	lbs     *elb.Service
 	groups  *autoscaling.Service
+	drift   *drift.Service
 	images  *images.Catalog
 	reg     *registry.Registry
 	baker   *bake.Baker
@@ -164,11 +166,7 @@ func (d *Daemon) init(ctx context.Context) error {
 	if err := d.rt.EnsureNetwork(ctx, d.network, labels); err != nil {
 		return fmt.Errorf("creating the sandbox network %s: %w", d.network, err)
 	}
-	// A bake a previous daemon ran when it died left its containers.
-	if err := removeBakeContainers(ctx, d.rt, d.opts.Sandbox); err != nil {
-		return fmt.Errorf("removing the containers of unfinished bakes: %w", err)
-	}
-	if err := d.openImages(ctx); err != nil {
+	if err := d.initImages(ctx); err != nil {
 		return err
 	}
 	d.baker = &bake.Baker{Runtime: d.rt, Sandbox: d.opts.Sandbox, Registry: d.reg, Catalog: d.images, DB: d.db, RegistryAddr: d.regAddr}
@@ -184,23 +182,59 @@ func (d *Daemon) init(ctx context.Context) error {
 		BeforeDelete: func(ctx context.Context, name string) error { return d.groups.CheckLoadBalancerUnused(ctx, name) }})
 	d.groups = autoscaling.New(autoscaling.Config{DB: d.db, Compute: d.compute, LB: d.lbs,
 		Metrics: groupMetrics{lbs: d.lbs, compute: d.compute}, Profile: d.opts.Timing})
+	d.drift = newDrift(d)
 	d.compute.SetHooks(compute.Hooks{
 		BeforeStop:           d.lbs.BeforeStop,
 		BeforeDeleteTemplate: d.groups.CheckTemplateUnused,
 		StateChanged: func(inst compute.Instance) {
 			d.lbs.InstanceChanged(inst)
 			d.groups.Notify()
+			d.drift.Observe(inst)
 		},
 	})
 	if err := d.lbs.Start(ctx); err != nil {
 		return fmt.Errorf("starting the load balancers: %w", err)
 	}
+	d.startLoops()
+	return d.serve()
+}
+
+// initImages readies the registry and the image catalog: what an unfinished
+// bake left is removed, the registry serves before anything launches
+// (instances are pulled from it) and the demo image is seeded into it.
+func (d *Daemon) initImages(ctx context.Context) error {
+	if err := removeBakeContainers(ctx, d.rt, d.opts.Sandbox); err != nil {
+		return fmt.Errorf("removing the containers of unfinished bakes: %w", err)
+	}
+	var err error
+	d.reg, err = registry.New(ctx, registry.Config{Dir: d.paths.Registry, DB: d.db, OnEvent: d.registryEvent})
+	if err != nil {
+		return err
+	}
+	d.images = images.NewCatalog(d.db, d.rt, d.opts.Sandbox, d.opts.BinaryPath, d.reg)
+	// A daemon killed between the registry storing a push and the catalog
+	// recording it left them apart: catch up before anyone reads either.
+	if _, err := d.images.Reconcile(ctx); err != nil {
+		return fmt.Errorf("reconciling the image catalog with the registry: %w", err)
+	}
+	if err := d.serveRegistry(); err != nil {
+		return err
+	}
+	return d.images.EnsureBuiltins(ctx)
+}
+
+// startLoops starts the daemon's background work, stopped by d.cancel.
+func (d *Daemon) startLoops() {
 	bgctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	d.bg.Add(4)
+	d.bg.Add(5)
 	go func() {
 		defer d.bg.Done()
 		d.pruneLoop(bgctx)
+	}()
+	go func() {
+		defer d.bg.Done()
+		d.drift.Run(bgctx)
 	}()
 	go func() {
 		defer d.bg.Done()
@@ -214,7 +248,6 @@ func (d *Daemon) init(ctx context.Context) error {
 		defer d.bg.Done()
 		d.groups.Run(bgctx)
 	}()
-	return d.serve()
 }
 
 // reconcileInterval notices a dead container within the health check time,
@@ -225,7 +258,7 @@ func reconcileInterval(p timing.Profile) time.Duration {
 
 func (d *Daemon) serve() error {
 	handler := api.NewHandler(api.Backend{
-		Compute: d.compute, LB: d.lbs, Groups: d.groups, Images: d.images, Repositories: d.reg.Repositories(), DB: d.db,
+		Compute: d.compute, LB: d.lbs, Groups: d.groups, Drift: d.drift, Images: d.images, Repositories: d.reg.Repositories(), DB: d.db,
 		Baker: d.baker, Status: d.status, Shutdown: d.shutdownFromAPI,
 	})
 	token, err := loadToken(d.paths.Token)
@@ -273,27 +306,6 @@ func (d *Daemon) startServer(ln net.Listener, handler http.Handler) {
 			slog.Error("server stopped", "addr", ln.Addr().String(), "err", err)
 		}
 	}()
-}
-
-// openImages opens the registry and the image catalog and serves the
-// registry.
-func (d *Daemon) openImages(ctx context.Context) (err error) {
-	d.reg, err = registry.New(ctx, registry.Config{Dir: d.paths.Registry, DB: d.db, OnEvent: d.registryEvent})
-	if err != nil {
-		return err
-	}
-	d.images = images.NewCatalog(d.db, d.rt, d.opts.Sandbox, d.opts.BinaryPath, d.reg)
-	// A daemon killed between the registry storing a push and the catalog
-	// recording it left them apart: catch up before anyone reads either.
-	if _, err := d.images.Reconcile(ctx); err != nil {
-		return fmt.Errorf("reconciling the image catalog with the registry: %w", err)
-	}
-	// The registry serves before anything launches: instances are pulled
-	// from it, and the demo image is seeded into it now.
-	if err := d.serveRegistry(); err != nil {
-		return err
-	}
-	return d.images.EnsureBuiltins(ctx)
 }
 
 // serveRegistry listens at the registry's address and serves it.

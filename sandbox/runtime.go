@@ -90,6 +90,21 @@ type Container struct {
 	StartedAt  time.Time
 	FinishedAt time.Time
 	OOMKilled  bool
+	// Config is what the container runs with, for comparing it with what
+	// it was made from (drift detection).
+	Config ContainerConfig
+}
+
+// ContainerConfig is the part of a container's configuration that decides
+// what it runs, as the engine reports it.
+type ContainerConfig struct {
+	Env       []string // KEY=VALUE, the image's and the spec's
+	Cmd       []string
+	Port      int      // the container TCP port published (0: none)
+	Memory    int64    // bytes; 0 is unlimited
+	NanoCPUs  int64    // 0 is unlimited
+	PidsLimit int64    // 0 is unlimited
+	Networks  []string // the networks it is attached to, sorted
 }
 
 // ChangeKind is how a path in a container's writable layer differs from its image.
@@ -118,6 +133,9 @@ type CommitOptions struct {
 	Ref     string   // repo:tag to tag the result with; may be empty
 	Changes []string // Dockerfile instructions: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR
 	Labels  map[string]string
+	// NoPause leaves the container running while it is copied (by
+	// default it is paused, for a consistent copy).
+	NoPause bool
 }
 
 // Image is what the engine reports about one image.
@@ -128,6 +146,7 @@ type Image struct {
 	// pulled from (the engine's RepoDigests).
 	Digests []string
 	Labels  map[string]string
+	Env     []string // KEY=VALUE the image sets
 	Created time.Time
 	Size    int64
 	// Entrypoint and Cmd are what a container of the image runs by default.
@@ -199,6 +218,15 @@ type Runtime interface {
 	// Logs returns the container's stdout and stderr, the last tail lines (0: all).
 	Logs(ctx context.Context, id string, tail int) ([]byte, error)
 	Changes(ctx context.Context, id string) ([]Change, error)
+	// PutFile writes content to path in the container through the
+	// engine's archive upload (no shell needed), making missing parent
+	// directories. A path that is a directory is errdefs.ErrInvalidArgument.
+	PutFile(ctx context.Context, id, path string, content []byte) error
+	// DisconnectNetwork detaches a container from a network.
+	DisconnectNetwork(ctx context.Context, id, network string) error
+	// Rename gives a container another name; a name taken is
+	// errdefs.ErrConflict.
+	Rename(ctx context.Context, id, name string) error
 	// Stats samples a container's resource use; a container that is not
 	// running uses none. A missing one is errdefs.ErrNotFound.
 	Stats(ctx context.Context, id string) (ContainerStats, error)

@@ -240,6 +240,19 @@ var sampleBodies = map[string]struct {
 			`{"name":"web2","template":"web","max":1,"load_balancer":"nope"}`, `{"name":"web2","template":"web","max":1,"zones":["zone-x"]}`,
 			`{"name":"web2","template":"web:99","max":1}`, `{"name":"web2","template":"web","min":3,"max":2}`},
 	},
+	"POST /v1/groups/{name}/drift": {
+		sample: `{"drift":"report"}`,
+		extra:  []string{`{"drift":"repair"}`},
+	},
+	"POST /v1/drift/inject": {
+		sample: `{"kind":"file","instance":"i-0123456789abcdef0","path":"/etc/hotfix","content":"x"}`,
+		extra: []string{`{"kind":"melt","instance":"i-0123456789abcdef0"}`, `{"kind":"file"}`,
+			`{"kind":"exec","group":"nope"}`, `{"kind":"zone-outage","zone":"zone-z"}`},
+	},
+	"POST /v1/drift/restore": {
+		sample: `{"zone":"zone-a"}`,
+		extra:  []string{`{"zone":"zone-z"}`},
+	},
 	"POST /v1/groups/{name}/scale": {
 		sample: `{"desired":1,"min":1,"max":2}`,
 		extra:  []string{`{"desired":5}`, `{"min":3}`, `{"max":0}`},

@@ -15,6 +15,7 @@ func (s *server) groupRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/groups/{name}", s.withGroups(s.getGroup))
 	mux.HandleFunc("DELETE /v1/groups/{name}", s.withGroups(s.deleteGroup))
 	mux.HandleFunc("POST /v1/groups/{name}/scale", s.withGroups(s.scaleGroup))
+	mux.HandleFunc("POST /v1/groups/{name}/drift", s.withGroups(s.setGroupDrift))
 	mux.HandleFunc("GET /v1/groups/{name}/refreshes", s.withGroups(s.listRefreshes))
 	mux.HandleFunc("POST /v1/groups/{name}/refreshes", s.withGroups(s.startRefresh))
 	mux.HandleFunc("POST /v1/groups/{name}/refreshes/cancel", s.withGroups(s.cancelRefresh))

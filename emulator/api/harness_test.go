@@ -3,10 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,11 +11,11 @@ import (
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/drift"
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/timing"
-	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/images/bake"
-	"github.com/cattle-dev/cattle/images/registry"
+	"github.com/cattle-dev/cattle/images/imagestest"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
 	"github.com/cattle-dev/cattle/store"
@@ -41,25 +38,9 @@ func newControlPlane(t testing.TB) *controlPlane {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "cattle")
-	if err := os.WriteFile(bin, []byte("not a real binary"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	rt := sandboxtest.New()
 	ctx, cancel := context.WithCancel(context.Background())
-	var cat *images.Catalog
-	reg, err := registry.New(ctx, registry.Config{Dir: t.TempDir(), DB: db, OnEvent: func(e registry.Event) { cat.RegistryEvent(e) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The fake engine pushes to and pulls from the registry over HTTP.
-	regSrv := httptest.NewServer(reg)
-	t.Cleanup(regSrv.Close)
-	reg.SetAddr(strings.TrimPrefix(regSrv.URL, "http://"))
-	cat = images.NewCatalog(db, rt, "apitest", bin, reg)
-	if err := cat.EnsureBuiltins(ctx); err != nil {
-		t.Fatal(err)
-	}
+	cat, reg := imagestest.NewCatalog(t, db, rt, "apitest")
 	p := timing.Fast()
 	comp := compute.New(compute.Config{DB: db, Runtime: rt, Sandbox: "apitest", Network: "cattle-apitest", Images: cat, Profile: p})
 	cat.SetInUse(comp.ImageUsers)
@@ -81,6 +62,7 @@ func newControlPlane(t testing.TB) *controlPlane {
 	go func() { comp.Run(ctx, 100*time.Millisecond); done <- struct{}{} }()
 	go func() { groups.Run(ctx); done <- struct{}{} }()
 	cp.handler = api.NewHandler(api.Backend{
+		Drift:   drift.New(drift.Config{DB: db, Compute: comp, Runtime: rt, Sandbox: "apitest", Network: "cattle-apitest", Profile: p}),
 		Compute: comp, Groups: groups, LB: lbs, Images: cat, Repositories: reg.Repositories(), DB: db,
 		Baker:    &bake.Baker{Runtime: rt, Sandbox: "apitest", RegistryAddr: "127.0.0.1:1", Registry: reg, Catalog: cat, DB: db},
 		Status:   func(ctx context.Context) (api.Status, error) { return api.Status{Sandbox: "apitest"}, nil },

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/drift"
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/images/bake"
@@ -19,6 +20,7 @@ import (
 type Backend struct {
 	Compute *compute.Service
 	Groups  *autoscaling.Service
+	Drift   *drift.Service
 	LB      *elb.Service
 	Images  *images.Catalog
 	// Repositories are the registry's repository records.
@@ -53,6 +55,7 @@ func NewHandler(b Backend) http.Handler {
 	s.repositoryRoutes(mux)
 	s.bakeRoutes(mux)
 	s.imageRoutes(mux)
+	s.driftRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errdefs.NotFound("no API route %s %s", r.Method, r.URL.Path))
 	})

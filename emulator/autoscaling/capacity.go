@@ -83,7 +83,7 @@ func (s *Service) capacityPass(ctx context.Context, v groupView, now time.Time) 
 		if target > g.Desired {
 			because = fmt.Sprintf("replacing %d unhealthy instance(s) before terminating them", n)
 		}
-		p.launch = &launchPlan{config: cfg, version: g.TemplateVersion, zones: zonePlan(g.Zones, kept, n),
+		p.launch = &launchPlan{config: cfg, version: g.TemplateVersion, zones: zonePlan(s.compute.ZonesUp(g.Zones), kept, n),
 			kind: EventLaunch, why: because}
 	case len(kept) > target:
 		p.terminate = append(p.terminate, s.scaleIn(g, cfg, kept, bad, len(kept)-target, target)...)

@@ -102,6 +102,10 @@ func (s *Service) newGroup(ctx context.Context, spec GroupSpec) (Group, error) {
 	if err := validateMaxHealthy(maxHealthy); err != nil {
 		return Group{}, err
 	}
+	drift, err := normalizeDrift(spec.Drift)
+	if err != nil {
+		return Group{}, err
+	}
 	if spec.LoadBalancer != "" {
 		if s.lb == nil {
 			return Group{}, fmt.Errorf("%w: this daemon has no load balancers: create the group without --lb", errdefs.ErrUnavailable)
@@ -114,7 +118,7 @@ func (s *Service) newGroup(ctx context.Context, spec GroupSpec) (Group, error) {
 		Name: spec.Name, Template: name, TemplateVersion: version,
 		Min: spec.Min, Max: spec.Max, Desired: desired, Zones: zones,
 		LoadBalancer: spec.LoadBalancer, HealthCheckType: hc, HealthCheckGracePeriod: grace,
-		MaxHealthyPercentage: maxHealthy, CreatedAt: s.clock.Now().UTC(),
+		MaxHealthyPercentage: maxHealthy, CreatedAt: s.clock.Now().UTC(), Drift: drift,
 	}, nil
 }
 

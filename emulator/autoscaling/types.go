@@ -47,6 +47,9 @@ type Group struct {
 	Policy *Policy `json:"policy,omitempty"`
 	// Status is empty for a group in service, StatusDeleting while it goes.
 	Status string `json:"status,omitempty"`
+	// Drift is what drift detection does with a drifted instance:
+	// DriftReplace (empty means it) or DriftReport.
+	Drift string `json:"drift,omitempty"`
 }
 
 // GroupSpec asks for a new group. Pointers distinguish "not given" (take
@@ -65,6 +68,7 @@ type GroupSpec struct {
 	HealthCheckType        string    `json:"health_check_type,omitempty"` // default EC2
 	HealthCheckGracePeriod *Duration `json:"health_check_grace_period,omitempty"`
 	MaxHealthyPercentage   int       `json:"max_healthy_percentage,omitempty"` // default 100
+	Drift                  string    `json:"drift,omitempty"`                  // default DriftReplace
 }
 
 // ScaleSpec changes a group's capacity; fields left nil keep their value.

@@ -54,6 +54,9 @@ func (s *Service) RunInstances(ctx context.Context, req RunRequest) ([]Instance,
 	if req.Zone != "" && !validZone(req.Zone) {
 		return nil, errdefs.Invalid("unknown zone %q: use one of zone-a, zone-b, zone-c", req.Zone)
 	}
+	if err := s.zoneDownError(req.Zone); err != nil {
+		return nil, err
+	}
 	if req.Template == "" {
 		return nil, errdefs.Invalid("no template given: name the launch template to run instances from")
 	}
@@ -158,9 +161,15 @@ func (s *Service) zonePlan(tx *store.Tx, req RunRequest) ([]string, error) {
 		best := ""
 		for j := range Zones {
 			z := Zones[(s.zoneNext+j)%len(Zones)]
+			if s.zonesDown[z] {
+				continue
+			}
 			if best == "" || count[z] < count[best] {
 				best = z
 			}
+		}
+		if best == "" { // every zone down: the launch fails there
+			best = Zones[s.zoneNext%len(Zones)]
 		}
 		s.zoneNext++
 		plan[i] = best

@@ -65,6 +65,8 @@ type Service struct {
 	busy map[string]bool
 	// zoneNext spreads instances that belong to no group over the zones.
 	zoneNext int
+	// zonesDown are zones an injected outage took out of service.
+	zonesDown map[string]bool
 
 	engine engineWatch
 }

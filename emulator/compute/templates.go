@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -50,6 +51,11 @@ func (d TemplateData) validate() (TemplateData, error) {
 	caps, err := sandbox.NormalizeCapabilities(d.CapAdd)
 	if err != nil {
 		return d, errdefs.Invalid("%v", err)
+	}
+	for _, p := range d.DriftIgnore {
+		if _, err := path.Match(p, "/"); err != nil || !strings.HasPrefix(p, "/") {
+			return d, errdefs.Invalid("drift_ignore entry %q is not an absolute path or pattern: write it like /var/cache/app or /srv/*.pid", p)
+		}
 	}
 	d.CapAdd = caps
 	return d, nil
@@ -337,6 +343,9 @@ func mergeData(base, override TemplateData) TemplateData {
 	}
 	if override.CapAdd != nil {
 		out.CapAdd = override.CapAdd
+	}
+	if override.DriftIgnore != nil {
+		out.DriftIgnore = override.DriftIgnore
 	}
 	return out
 }

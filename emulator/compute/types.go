@@ -44,6 +44,10 @@ type TemplateData struct {
 	// CapAdd adds capabilities back to the instance's container, from
 	// sandbox.AddableCapabilities only.
 	CapAdd []string `json:"cap_add,omitempty"`
+	// DriftIgnore lists paths (or path.Match patterns) whose changes in a
+	// running instance are normal, beside the defaults drift detection
+	// ignores (/tmp, /run, /var/log, ...).
+	DriftIgnore []string `json:"drift_ignore,omitempty"`
 }
 
 // TemplateVersion is one immutable version of a template. The image digest

@@ -24,6 +24,9 @@ type Profile struct {
 	TerminatedVisible time.Duration `json:"terminated_visible"`
 	// StopTimeout is how long a container gets after SIGTERM before SIGKILL.
 	StopTimeout time.Duration `json:"stop_timeout"`
+	// DriftScanInterval is how often the daemon compares what runs with
+	// what was launched.
+	DriftScanInterval time.Duration `json:"drift_scan_interval"`
 }
 
 // Fast is the default profile: AWS's rules on a shorter clock.
@@ -41,6 +44,7 @@ func Fast() Profile {
 		MetricPeriod:        5 * time.Second,
 		TerminatedVisible:   10 * time.Minute,
 		StopTimeout:         2 * time.Second,
+		DriftScanInterval:   3 * time.Second,
 	}
 }
 
@@ -59,6 +63,7 @@ func AWS() Profile {
 		MetricPeriod:        time.Minute,
 		TerminatedVisible:   time.Hour,
 		StopTimeout:         10 * time.Second,
+		DriftScanInterval:   5 * time.Minute,
 	}
 }
 

@@ -4,15 +4,13 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/images/bake"
-	"github.com/cattle-dev/cattle/images/registry"
+	"github.com/cattle-dev/cattle/images/imagestest"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
 	"github.com/cattle-dev/cattle/store"
@@ -26,26 +24,9 @@ func newBaker(t *testing.T) (*bake.Baker, *sandboxtest.Fake) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	bin := filepath.Join(dir, "cattle")
-	if err := os.WriteFile(bin, []byte("not a real binary"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	rt := sandboxtest.New()
-	reg, err := registry.New(context.Background(), registry.Config{Dir: filepath.Join(dir, "registry"), DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { reg.Close() })
-	// The fake engine pushes over real HTTP: the registry must listen.
-	srv := httptest.NewServer(reg)
-	t.Cleanup(srv.Close)
-	addr := strings.TrimPrefix(srv.URL, "http://")
-	reg.SetAddr(addr)
-	cat := images.NewCatalog(db, rt, "unit", bin, reg)
-	if err := cat.EnsureBuiltins(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return &bake.Baker{Runtime: rt, Sandbox: "unit", RegistryAddr: addr, Registry: reg, Catalog: cat, DB: db}, rt
+	cat, reg := imagestest.NewCatalog(t, db, rt, "unit")
+	return &bake.Baker{Runtime: rt, Sandbox: "unit", RegistryAddr: reg.Addr(), Registry: reg, Catalog: cat, DB: db}, rt
 }
 
 func writeTar(t *testing.T, names ...string) string {

@@ -97,6 +97,20 @@ func containerFromInspect(in container.InspectResponse) sandbox.Container {
 	if in.Config != nil {
 		c.ImageRef = in.Config.Image
 		c.Labels = in.Config.Labels
+		c.Config.Env, c.Config.Cmd = in.Config.Env, in.Config.Cmd
+	}
+	if h := in.HostConfig; h != nil {
+		c.Config.Memory, c.Config.NanoCPUs = h.Memory, h.NanoCPUs
+		c.Config.Port = boundTCPPort(h.PortBindings)
+		if h.PidsLimit != nil {
+			c.Config.PidsLimit = *h.PidsLimit
+		}
+	}
+	if in.NetworkSettings != nil {
+		for name := range in.NetworkSettings.Networks {
+			c.Config.Networks = append(c.Config.Networks, name)
+		}
+		sort.Strings(c.Config.Networks)
 	}
 	if c.Labels == nil {
 		c.Labels = map[string]string{}
@@ -112,6 +126,17 @@ func containerFromInspect(in container.InspectResponse) sandbox.Container {
 		c.HostPort = publishedHostPort(in.NetworkSettings.Ports)
 	}
 	return c
+}
+
+// boundTCPPort is the lowest TCP port a container is made to publish (0: none).
+func boundTCPPort(ports network.PortMap) int {
+	low := 0
+	for p := range ports {
+		if n := int(p.Num()); p.Proto() == network.TCP && (low == 0 || n < low) {
+			low = n
+		}
+	}
+	return low
 }
 
 // containerState prefers the engine's status word and falls back to the
@@ -158,6 +183,7 @@ func imageFromInspect(in image.InspectResponse) sandbox.Image {
 	if in.Config != nil {
 		img.Labels = in.Config.Labels
 		img.Entrypoint, img.Cmd = in.Config.Entrypoint, in.Config.Cmd
+		img.Env = in.Config.Env
 	}
 	if img.Labels == nil {
 		img.Labels = map[string]string{}

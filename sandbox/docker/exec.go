@@ -128,7 +128,7 @@ func (r *Runtime) Changes(ctx context.Context, id string) ([]sandbox.Change, err
 // (Dockerfile instructions) and adding opts.Labels to the labels it already
 // carries, and tags it opts.Ref when set.
 func (r *Runtime) Commit(ctx context.Context, id string, opts sandbox.CommitOptions) (string, error) {
-	options := client.ContainerCommitOptions{Reference: opts.Ref, Changes: opts.Changes}
+	options := client.ContainerCommitOptions{Reference: opts.Ref, Changes: opts.Changes, NoPause: opts.NoPause}
 	if len(opts.Labels) > 0 {
 		// The engine fills every field left empty here from the container's
 		// own config and merges labels, so only the labels need be given.

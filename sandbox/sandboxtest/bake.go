@@ -3,7 +3,6 @@ package sandboxtest
 import (
 	"context"
 	"io"
-
 )
 
 // ImportImage records an image; the root filesystem is read and dropped.

@@ -27,6 +27,7 @@ type Fake struct {
 	networks   map[string]map[string]string
 	nextPort   int
 	stats      map[string]sandbox.ContainerStats
+	changes    map[string][]sandbox.Change
 	subs       []fakeSub
 	// FailCreate, when set, makes Create fail with it.
 	FailCreate error
@@ -49,6 +50,7 @@ func New() *Fake {
 		images:     map[string]sandbox.Image{},
 		networks:   map[string]map[string]string{},
 		stats:      map[string]sandbox.ContainerStats{},
+		changes:    map[string][]sandbox.Change{},
 		nextPort:   40000,
 		Calls:      map[string]int{},
 	}
@@ -206,7 +208,12 @@ func (f *Fake) Create(ctx context.Context, spec sandbox.ContainerSpec) (string, 
 		labels[k] = v
 	}
 	c := &sandbox.Container{ID: randomID(), Name: spec.Name, ImageID: img.ID, ImageRef: spec.Image,
-		Labels: labels, State: sandbox.StateCreated, CreatedAt: time.Now()}
+		Labels: labels, State: sandbox.StateCreated, CreatedAt: time.Now(),
+		Config: sandbox.ContainerConfig{Env: append([]string(nil), spec.Env...), Cmd: spec.Cmd, Port: spec.Port,
+			Memory: spec.Memory, NanoCPUs: spec.NanoCPUs, PidsLimit: spec.PidsLimit}}
+	if spec.Network != "" {
+		c.Config.Networks = []string{spec.Network}
+	}
 	if spec.Port > 0 {
 		f.nextPort++
 		c.HostPort = f.nextPort
@@ -315,7 +322,70 @@ func (f *Fake) Logs(ctx context.Context, id string, tail int) ([]byte, error) {
 	return []byte("fake log line\n"), nil
 }
 
-func (f *Fake) Changes(ctx context.Context, id string) ([]sandbox.Change, error) { return nil, nil }
+// Changes reports what SetChanges or PutFile left in the container.
+func (f *Fake) Changes(ctx context.Context, id string) ([]sandbox.Change, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("Changes")
+	if _, err := f.get(id); err != nil {
+		return nil, err
+	}
+	return append([]sandbox.Change(nil), f.changes[id]...), nil
+}
+
+// SetChanges sets what Changes reports for a container.
+func (f *Fake) SetChanges(id string, changes ...sandbox.Change) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.changes[id] = changes
+}
+
+// PutFile records the path as added to the container's writable layer.
+func (f *Fake) PutFile(ctx context.Context, id, path string, content []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.get(id); err != nil {
+		return err
+	}
+	f.changes[id] = append(f.changes[id], sandbox.Change{Path: path, Kind: sandbox.ChangeAdded})
+	return nil
+}
+
+// Rename gives a container another name.
+func (f *Fake) Rename(ctx context.Context, id, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get(id)
+	if err != nil {
+		return err
+	}
+	for _, o := range f.containers {
+		if o.Name == name && o.ID != id {
+			return cerrdefs.ErrConflict.WithMessage("container name " + name + " is in use")
+		}
+	}
+	c.Name = name
+	return nil
+}
+
+// DisconnectNetwork detaches the container from the network and closes
+// its published port.
+func (f *Fake) DisconnectNetwork(ctx context.Context, id, network string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get(id)
+	if err != nil {
+		return err
+	}
+	var kept []string
+	for _, n := range c.Config.Networks {
+		if n != network {
+			kept = append(kept, n)
+		}
+	}
+	c.Config.Networks, c.HostPort = kept, 0
+	return nil
+}
 
 // SetStats sets what Stats reports for a container while it runs.
 func (f *Fake) SetStats(id string, st sandbox.ContainerStats) {

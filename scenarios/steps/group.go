@@ -30,8 +30,10 @@ type createGroup struct {
 	HealthCheckType string              `yaml:"health_check_type"`
 	GracePeriod     *scenarios.Duration `yaml:"grace_period"`
 	MaxHealthy      int                 `yaml:"max_healthy"`
-	Wait            bool                `yaml:"wait"`
-	Timeout         scenarios.Duration  `yaml:"timeout"`
+	// Drift is replace (the default) or report.
+	Drift   string             `yaml:"drift"`
+	Wait    bool               `yaml:"wait"`
+	Timeout scenarios.Duration `yaml:"timeout"`
 }
 
 func (g *createGroup) Validate() error {
@@ -56,6 +58,9 @@ func (g *createGroup) Validate() error {
 	default:
 		return scenarios.FieldError("health_check_type", "unknown health check type %q: use EC2 or ELB", g.HealthCheckType)
 	}
+	if g.Drift != "" && g.Drift != autoscaling.DriftReplace && g.Drift != autoscaling.DriftReport {
+		return scenarios.FieldError("drift", "unknown drift remediation %q: use replace or report", g.Drift)
+	}
 	if g.MaxHealthy != 0 {
 		if err := autoscaling.ValidateMaxHealthy(g.MaxHealthy); err != nil {
 			return scenarios.FieldError("max_healthy", "%v", err)
@@ -73,7 +78,7 @@ func (g *createGroup) Execute(ctx context.Context, r *scenarios.Run) error {
 	spec := autoscaling.GroupSpec{
 		Name: g.Name, Template: g.Template.String(), Min: g.Min, Max: g.Max, Desired: g.Desired,
 		Zones: g.Zones, LoadBalancer: g.LoadBalancer, HealthCheckType: g.HealthCheckType,
-		MaxHealthyPercentage: g.MaxHealthy,
+		MaxHealthyPercentage: g.MaxHealthy, Drift: g.Drift,
 	}
 	if g.GracePeriod != nil {
 		d := autoscaling.Duration(*g.GracePeriod)

@@ -16,7 +16,8 @@ func newGroupsCommand(env *Env) *cobra.Command {
 			"in batches that keep --min-healthy percent serving; a rollback puts the previous one back.",
 		newGroupsCreateCommand(env), newGroupsScaleCommand(env), newGroupsLsCommand(env), newGroupsInspectCommand(env),
 		newGroupsRmCommand(env), newGroupsRefreshCommand(env), newGroupsRefreshesCommand(env), newGroupsRollbackCommand(env),
-		newGroupsCancelRefreshCommand(env), newGroupsPolicyCommand(env))
+		newGroupsCancelRefreshCommand(env), newGroupsPolicyCommand(env),
+		newGroupsUpdateCommand(env))
 }
 
 func groupSummary(g autoscaling.Group) string {
@@ -25,7 +26,7 @@ func groupSummary(g autoscaling.Group) string {
 	if g.LoadBalancer != "" {
 		s += ", load balancer " + g.LoadBalancer
 	}
-	return s + fmt.Sprintf(", health check %s (grace %s)", g.HealthCheckType, g.HealthCheckGracePeriod)
+	return s + fmt.Sprintf(", health check %s (grace %s), drift %s", g.HealthCheckType, g.HealthCheckGracePeriod, g.DriftMode())
 }
 
 func refreshCell(r *autoscaling.Refresh, groupStatus string) string {

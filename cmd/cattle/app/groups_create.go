@@ -60,6 +60,7 @@ func newGroupsCreateCommand(env *Env) *cobra.Command {
 	fs.StringSliceVar(&spec.Zones, "zones", nil, "zones to balance over (default: zone-a,zone-b,zone-c)")
 	fs.StringVar(&spec.HealthCheckType, "health-check-type", "EC2", "EC2 (instance state) or ELB (also the load balancer's health checks)")
 	fs.DurationVar(&grace, "grace", 0, "health check grace period (default: the timing profile's)")
+	fs.StringVar(&spec.Drift, "drift", "replace", "drifted instances: replace (terminate through draining, launch fresh) or report")
 	fs.IntVar(&spec.MaxHealthyPercentage, "max-healthy", 100, "instance maintenance policy: above 100, replacements launch before unhealthy instances go")
 	fs.BoolVar(&wait, "wait", false, "wait until the group has its desired capacity in service")
 	_ = cmd.RegisterFlagCompletionFunc("health-check-type", cobra.FixedCompletions([]string{"EC2", "ELB"}, cobra.ShellCompDirectiveNoFileComp))

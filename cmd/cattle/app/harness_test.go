@@ -15,6 +15,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/drift"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/internal/errdefs"
@@ -130,7 +131,12 @@ func startDaemon(t *testing.T) string {
 		t.Fatal(err)
 	}
 	cat, reg := newCatalog(t, dir, db, rt, comp)
-	srv := &http.Server{Handler: api.NewHandler(api.Backend{Compute: comp, Groups: groups, DB: db, Images: cat, Repositories: reg.Repositories()})}
+	dr := drift.New(drift.Config{DB: db, Compute: comp, Runtime: rt, Sandbox: "cli", Network: "cattle-cli", Profile: p,
+		GroupMode: func(ctx context.Context, name string) (string, error) {
+			g, err := groups.Group(ctx, name)
+			return g.DriftMode(), err
+		}})
+	srv := &http.Server{Handler: api.NewHandler(api.Backend{Compute: comp, Groups: groups, Drift: dr, DB: db, Images: cat, Repositories: reg.Repositories()})}
 	go func() { _ = srv.Serve(ln) }()
 	done := make(chan struct{})
 	go func() { groups.Run(ctx); close(done) }()

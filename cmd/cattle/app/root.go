@@ -50,6 +50,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newInstancesCommand(env),
 		newLBCommand(env),
 		newGroupsCommand(env),
+		newDriftCommand(env),
 		newScenarioCommand(env),
 		newEventsCommand(env),
 		newStateCommand(env),

@@ -22,7 +22,7 @@ func newTemplatesCommand(env *Env) *cobra.Command {
 type templateFlags struct {
 	image, itype, health, userData, description string
 	port                                        int
-	env, command, capAdd                        []string
+	env, command, capAdd, driftIgnore           []string
 }
 
 func (f *templateFlags) define(fs *pflag.FlagSet) {
@@ -35,6 +35,7 @@ func (f *templateFlags) define(fs *pflag.FlagSet) {
 	fs.StringVar(&f.userData, "user-data", "", "user data passed to the instance")
 	fs.StringVar(&f.description, "description", "", "a note on this version")
 	fs.StringArrayVar(&f.capAdd, "cap-add", nil, "capability to add back to instances (repeatable): NET_RAW, NET_BIND_SERVICE or SYS_PTRACE")
+	fs.StringArrayVar(&f.driftIgnore, "drift-ignore", nil, "path (or pattern) whose changes are no drift, beside /tmp, /run, /var/log... (repeatable)")
 }
 
 func (f *templateFlags) data(fs *pflag.FlagSet) (compute.TemplateData, error) {
@@ -58,6 +59,9 @@ func (f *templateFlags) data(fs *pflag.FlagSet) (compute.TemplateData, error) {
 	}
 	if len(f.capAdd) > 0 {
 		d.CapAdd = f.capAdd
+	}
+	if len(f.driftIgnore) > 0 {
+		d.DriftIgnore = f.driftIgnore
 	}
 	return d, nil
 }
