@@ -72,11 +72,14 @@ type Daemon struct {
 	network string
 	started time.Time
 
-	servers  []*http.Server
-	apiAddr  string
-	regAddr  string
-	cancel   context.CancelFunc
-	bg       sync.WaitGroup
+	servers []*http.Server
+	apiAddr string
+	regAddr string
+	cancel  context.CancelFunc
+	bg      sync.WaitGroup
+	// inflight counts requests being served, so that an abrupt stop ends
+	// only once nothing of this daemon runs on.
+	inflight sync.WaitGroup
 	done     chan struct{}
 	stopOnce sync.Once
 	stopErr  error
@@ -209,6 +212,11 @@ func (d *Daemon) initImages(ctx context.Context) error {
 		return err
 	}
 	d.images = images.NewCatalog(d.db, d.rt, d.opts.Sandbox, d.opts.BinaryPath, d.reg)
+	// A daemon killed between the registry storing a push and the catalog
+	// recording it left them apart: catch up before anyone reads either.
+	if _, err := d.images.Reconcile(ctx); err != nil {
+		return fmt.Errorf("reconciling the image catalog with the registry: %w", err)
+	}
 	if err := d.serveRegistry(); err != nil {
 		return err
 	}
@@ -286,7 +294,12 @@ func (d *Daemon) serve() error {
 }
 
 func (d *Daemon) startServer(ln net.Listener, handler http.Handler) {
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.inflight.Add(1)
+		defer d.inflight.Done()
+		handler.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: counted, ReadHeaderTimeout: 10 * time.Second}
 	d.servers = append(d.servers, srv)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -408,6 +421,9 @@ type StopOptions struct {
 	Teardown bool
 	// Purge also removes the sandbox's images and its state directory.
 	Purge bool
+	// Abrupt closes every connection at once instead of letting requests
+	// in flight finish: what a killed process leaves its clients with.
+	Abrupt bool
 }
 
 // Stop stops the controllers and the API, and tears down what opts say.
@@ -415,6 +431,10 @@ type StopOptions struct {
 func (d *Daemon) Stop(ctx context.Context, opts StopOptions) error {
 	d.stopOnce.Do(func() {
 		for _, srv := range d.servers {
+			if opts.Abrupt {
+				_ = srv.Close()
+				continue
+			}
 			sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			_ = srv.Shutdown(sctx)
 			cancel()
@@ -423,6 +443,9 @@ func (d *Daemon) Stop(ctx context.Context, opts StopOptions) error {
 			d.cancel()
 		}
 		d.bg.Wait()
+		if opts.Abrupt {
+			d.waitInflight(ctx)
+		}
 		var errs []error
 		if opts.Teardown || opts.Purge {
 			errs = append(errs, d.teardown(ctx, opts.Purge))
@@ -445,6 +468,23 @@ func (d *Daemon) Stop(ctx context.Context, opts StopOptions) error {
 	})
 	<-d.done
 	return d.stopErr
+}
+
+// waitInflight waits (2 minutes at most) for the requests whose
+// connections an abrupt stop cut: a bake cleaning up after itself, a
+// manifest being stored.
+func (d *Daemon) waitInflight(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		d.inflight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	case <-time.After(2 * time.Minute):
+		slog.Warn("stopping with requests still running")
+	}
 }
 
 func (d *Daemon) teardown(ctx context.Context, purge bool) error {

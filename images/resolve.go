@@ -21,6 +21,8 @@ type RegistryStore interface {
 	ManifestDigest(ctx context.Context, repo, reference string) (digest string, size int64, err error)
 	DeleteManifest(ctx context.Context, repo, digest string) error
 	GarbageCollect(ctx context.Context, dryRun bool) (freed int64, err error)
+	// Contents is one push event per tag the registry holds.
+	Contents(ctx context.Context) ([]registry.Event, error)
 }
 
 // Resolved is what a template version pins: a manifest in the registry.

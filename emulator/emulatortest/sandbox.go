@@ -84,6 +84,16 @@ func (s *Sandbox) Restart(t *testing.T) {
 	s.Daemon, s.Client = d, d.Client()
 }
 
+// Kill is Crash with every connection cut at once: a request in flight
+// (a push, a bake's stream) breaks off where it was, as at SIGKILL.
+func (s *Sandbox) Kill(t *testing.T) {
+	t.Helper()
+	if err := s.Daemon.Stop(context.Background(), emulator.StopOptions{Abrupt: true}); err != nil {
+		t.Fatal(err)
+	}
+	s.Daemon = nil
+}
+
 // Crash stops the daemon the way SIGKILL would leave things: no teardown,
 // no draining, containers left running for the next daemon to adopt.
 func (s *Sandbox) Crash(t *testing.T) {

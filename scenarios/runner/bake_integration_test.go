@@ -17,7 +17,7 @@ import (
 // container of its bakes and no image its sandbox made.
 func TestIntegrationBakeScenariosAndTour(t *testing.T) {
 	testutil.SkipIfShort(t)
-	for _, name := range []string{"tour", "bake-and-roll", "bad-bake", "immutable-tags"} {
+	for _, name := range []string{"tour", "bake-and-roll", "bad-bake", "immutable-tags", "lifecycle"} {
 		t.Run(name, func(t *testing.T) {
 			sc, err := scenarios.Load(name)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/scenarios"
@@ -25,7 +26,8 @@ type expectImage struct {
 	Image  string `yaml:"image,required"`
 	Exists *bool  `yaml:"exists"`
 	Digest string `yaml:"digest"`
-	// State is the state of the last bake of this tag: available or failed.
+	// State is the catalog's state of the image the tag names (available,
+	// pending, deregistered), or failed when the tag's last bake failed.
 	State string `yaml:"state"`
 	// SameAs is another REPOSITORY:TAG the tag must name the same image as.
 	SameAs string `yaml:"same_as"`
@@ -106,33 +108,76 @@ func (e *expectImage) Execute(ctx context.Context, r *scenarios.Run) error {
 	return nil
 }
 
-// checkExists looks in the registry and in the engine (a bake tags both).
+// checkExists looks in the registry and the catalog; after a failed bake
+// also in the engine (a failed bake leaves no tag anywhere, while an image
+// a lifecycle rule expired keeps its copy in the engine, as a host keeps
+// what it pulled).
 func (e *expectImage) checkExists(ctx context.Context, r *scenarios.Run, digest string) error {
 	repo, tag := splitRef(e.Image)
+	rec, cerr := r.Client.Image(ctx, repo+":"+tag)
+	if cerr != nil && !errors.Is(cerr, errdefs.ErrNotFound) {
+		return cerr
+	}
+	switch {
+	case *e.Exists && digest == "":
+		return fmt.Errorf("%s is not in the registry", e.Image)
+	case *e.Exists && cerr != nil:
+		return fmt.Errorf("%s is in the registry but not in the image catalog", e.Image)
+	case *e.Exists:
+		return nil
+	case digest != "":
+		return fmt.Errorf("%s is in the registry (%s); want no such tag", e.Image, shortDigest(digest))
+	case cerr == nil:
+		return fmt.Errorf("the image catalog has %s (%s, %s); want no such tag", e.Image, shortDigest(rec.Digest), rec.State)
+	}
+	last, err := lastBakeState(ctx, r, repo, tag)
+	if err != nil || last == images.StateAvailable {
+		return err
+	}
 	img, ierr := r.Runtime.InspectImage(ctx, repo+":"+tag)
 	if ierr != nil && !errors.Is(ierr, errdefs.ErrNotFound) {
 		return ierr
 	}
 	// The engine's tags are shared by every sandbox on it: only one this
 	// sandbox made counts.
-	inEngine := ierr == nil && img.Labels[sandbox.LabelImageSandbox] == r.Sandbox
-	switch {
-	case *e.Exists && digest == "":
-		return fmt.Errorf("%s is not in the registry", e.Image)
-	case !*e.Exists && digest != "":
-		return fmt.Errorf("%s is in the registry (%s); want no such tag", e.Image, shortDigest(digest))
-	case !*e.Exists && inEngine:
+	if ierr == nil && img.Labels[sandbox.LabelImageSandbox] == r.Sandbox {
 		return fmt.Errorf("the engine has a tag %s:%s made by this sandbox; want none", repo, tag)
 	}
 	return nil
 }
 
-// checkState reads the state of the tag's last bake from its events.
+// checkState reads the state of the image the tag names from the image
+// catalog; a tag no record holds is "failed" when its last bake failed.
 func (e *expectImage) checkState(ctx context.Context, r *scenarios.Run) error {
 	repo, tag := splitRef(e.Image)
+	state := "not in the catalog"
+	rec, err := r.Client.Image(ctx, repo+":"+tag)
+	switch {
+	case err == nil:
+		state = rec.State
+	case !errors.Is(err, errdefs.ErrNotFound):
+		return err
+	default:
+		last, err := lastBakeState(ctx, r, repo, tag)
+		if err != nil {
+			return err
+		}
+		if last == images.StateFailed {
+			state = last
+		}
+	}
+	if state != e.State {
+		return fmt.Errorf("%s is %s in the image catalog, want %s", e.Image, state, e.State)
+	}
+	return nil
+}
+
+// lastBakeState is the state of the last bake of REPOSITORY:TAG, from its
+// events ("" when it was never baked).
+func lastBakeState(ctx context.Context, r *scenarios.Run, repo, tag string) (string, error) {
 	evs, err := r.Client.Events(ctx, 0, 0)
 	if err != nil {
-		return err
+		return "", err
 	}
 	state := ""
 	for _, ev := range evs {
@@ -141,13 +186,7 @@ func (e *expectImage) checkState(ctx context.Context, r *scenarios.Run) error {
 			state = ev.Fields["state"]
 		}
 	}
-	if state != e.State {
-		if state == "" {
-			state = "never baked"
-		}
-		return fmt.Errorf("the last bake of %s is %s, want %s", e.Image, state, e.State)
-	}
-	return nil
+	return state, nil
 }
 
 func containsWord(list, word string) bool {
