@@ -23,14 +23,14 @@ var settings = map[string]func(Profile) []time.Duration{
 	"cooldown":                    func(p Profile) []time.Duration { return []time.Duration{p.Cooldown} },
 	"terminated instance visible": func(p Profile) []time.Duration { return []time.Duration{p.TerminatedVisible} },
 	"metric period":               func(p Profile) []time.Duration { return []time.Duration{p.MetricPeriod} },
+	"drift scan interval":         func(p Profile) []time.Duration { return []time.Duration{p.DriftScanInterval} },
 }
 
 // derived are rows whose value is another setting's, which the services
 // apply (instance warmup defaults to the grace period), and rows of
 // settings other packages own.
 var derived = map[string]string{
-	"instance warmup":     "= grace period",
-	"drift scan interval": "",
+	"instance warmup": "= grace period",
 }
 
 var (
