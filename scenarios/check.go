@@ -18,7 +18,12 @@ type Checker interface {
 type CheckContext struct {
 	defs   map[string]map[string]*Step
 	counts map[string]int
+	timing string
 }
+
+// Timing is the timing profile the scenario says it is written for ("" is
+// the default, fast); values that depend on the profile are checked on it.
+func (c *CheckContext) Timing() string { return c.timing }
 
 // Count returns what earlier steps' checks added under key (0 for none):
 // how many versions a template has by then, say.
@@ -62,7 +67,7 @@ func check(sc *Scenario) []*FileError {
 			}
 		}
 	}
-	c := &CheckContext{defs: map[string]map[string]*Step{}, counts: map[string]int{}}
+	c := &CheckContext{defs: map[string]map[string]*Step{}, counts: map[string]int{}, timing: sc.Timing}
 	var errs []*FileError
 	for _, st := range sc.All() {
 		for _, u := range st.names {

@@ -119,3 +119,21 @@ func TestCheckUsesTheAPIValidators(t *testing.T) {
 		t.Errorf("a surge refresh on a group with max_healthy 150: %v", err)
 	}
 }
+
+// Health check ranges depend on the timing profile: check reads the
+// scenario's own, as the API would on a sandbox of that profile.
+func TestCheckRefusesHealthChecksOutOfTheProfilesRanges(t *testing.T) {
+	lb := "load_balancer: {name: web, health_check: {interval: 20s, timeout: 5s}}"
+	src := "name: t\nsteps:\n  - " + lb + "\n"
+	_, err := scenarios.ParseChecked("t.yaml", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:3:") || !strings.Contains(err.Error(), "health check interval 20s is out of range") {
+		t.Errorf("interval 20s on fast: got %v, want the range error at line 3", err)
+	}
+	if _, err := scenarios.ParseChecked("t.yaml", []byte("timing: aws\n"+src)); err != nil {
+		t.Errorf("interval 20s on aws: %v", err)
+	}
+	slow := "name: t\nsteps:\n  - load_balancer: {name: web, slow_start: 10s}\n"
+	if _, err := scenarios.ParseChecked("t.yaml", []byte("timing: aws\n"+slow)); err == nil || !strings.Contains(err.Error(), "slow start 10s is out of range") {
+		t.Errorf("slow start 10s on aws: got %v", err)
+	}
+}

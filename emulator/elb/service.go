@@ -232,6 +232,14 @@ func (s *Service) withDefaults(req CreateRequest) (LoadBalancer, error) {
 	return rec, nil
 }
 
+// CheckCreate refuses what Create would refuse of req on profile p (names,
+// ranges, health check settings), without a service: scenario files are
+// checked with it before anything runs.
+func CheckCreate(p timing.Profile, req CreateRequest) error {
+	_, err := (&Service{profile: p}).withDefaults(req)
+	return err
+}
+
 // Create makes a load balancer and starts its listener.
 func (s *Service) Create(ctx context.Context, req CreateRequest) (LoadBalancer, error) {
 	rec, err := s.withDefaults(req)

@@ -1,10 +1,13 @@
 package steps
 
 import (
+	"cmp"
 	"context"
+	"strings"
 
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/elb"
+	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/scenarios"
 )
 
@@ -47,7 +50,29 @@ func (c *createLoadBalancer) Validate() error {
 	return nil
 }
 
-func (c *createLoadBalancer) Execute(ctx context.Context, r *scenarios.Run) error {
+// Check refuses, on the scenario's timing profile, what the API would:
+// health check settings and delays out of their ranges.
+func (c *createLoadBalancer) Check(cc *scenarios.CheckContext) error {
+	p, err := timing.ByName(cmp.Or(cc.Timing(), "fast"))
+	if err != nil {
+		return nil // the scenario's timing key says what is wrong with it
+	}
+	err = elb.CheckCreate(p, c.request())
+	switch {
+	case err == nil:
+		return nil
+	case strings.HasPrefix(err.Error(), "slow start"):
+		return scenarios.FieldError("slow_start", "%v", err)
+	case strings.HasPrefix(err.Error(), "deregistration delay"):
+		return scenarios.FieldError("deregistration_delay", "%v", err)
+	case c.HealthCheck != nil && strings.HasPrefix(err.Error(), "health check"):
+		return scenarios.FieldError("health_check", "%v", err)
+	}
+	return nil // names and ports are the other checks' business
+}
+
+// request is the API request the step makes.
+func (c *createLoadBalancer) request() api.CreateLoadBalancerRequest {
 	req := api.CreateLoadBalancerRequest{Name: c.Name, Port: c.Port, Algorithm: c.Algorithm, SlowStart: elb.Duration(c.SlowStart)}
 	if h := c.HealthCheck; h != nil {
 		req.HealthCheck = elb.HealthCheck{Path: h.Path, Matcher: h.Matcher, Interval: elb.Duration(h.Interval),
@@ -57,6 +82,11 @@ func (c *createLoadBalancer) Execute(ctx context.Context, r *scenarios.Run) erro
 		d := elb.Duration(*c.DeregistrationDelay)
 		req.DeregistrationDelay = &d
 	}
+	return req
+}
+
+func (c *createLoadBalancer) Execute(ctx context.Context, r *scenarios.Run) error {
+	req := c.request()
 	lb, err := r.Client.CreateLoadBalancer(ctx, req)
 	if err != nil {
 		return err
