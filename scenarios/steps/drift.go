@@ -32,8 +32,8 @@ type driftStep struct {
 	Content    string              `yaml:"content" default:"empty"`
 	Delete     bool                `yaml:"delete" default:"false"`
 	Command    []string            `yaml:"command" default:"none: required by kind exec"`
-	Image      string              `yaml:"image" default:"none"`
-	Env        string              `yaml:"env" default:"none"`
+	Image      string              `yaml:"image" default:"image-swap: a patched copy of the instance's own"`
+	Env        string              `yaml:"env" default:"env: CATTLE_HOTFIX=1"`
 	Latency    *scenarios.Duration `yaml:"latency" default:"none"`
 	ErrorRate  *scenarios.Fraction `yaml:"error_rate" default:"none"`
 	FailHealth bool                `yaml:"fail_health" default:"false"`
