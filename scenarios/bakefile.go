@@ -21,13 +21,13 @@ import (
 // decoder, so that a bad bake file is reported as a bad scenario is: file,
 // line and column.
 type BakeKeys struct {
-	Name         string             `yaml:"name"`
-	Tags         []string           `yaml:"tags"`
-	From         BakeFrom           `yaml:"from"`
-	Provisioners []bake.Provisioner `yaml:"provisioners"`
-	Changes      bake.Changes       `yaml:"changes"`
-	Test         []bake.Command     `yaml:"test"`
-	Timeout      Duration           `yaml:"timeout"`
+	Name         string             `yaml:"name" default:"none: required without file"`
+	Tags         []string           `yaml:"tags" default:"[latest]"`
+	From         BakeFrom           `yaml:"from" default:"none: required without file"`
+	Provisioners []bake.Provisioner `yaml:"provisioners" default:"none"`
+	Changes      bake.Changes       `yaml:"changes" default:"none"`
+	Test         []bake.Command     `yaml:"test" default:"none"`
+	Timeout      Duration           `yaml:"timeout" default:"30m"`
 }
 
 // BakeFrom is a bake's base: a reference, or {rootfs: DIR|TAR}.

@@ -460,6 +460,7 @@ type fieldInfo struct {
 	index    []int
 	required bool
 	def, ref string // the kind of name the key makes or uses
+	dflt     string // what applies when the key is absent, for the reference
 }
 
 var fieldCache sync.Map // reflect.Type -> []fieldInfo
@@ -490,7 +491,7 @@ func structFields(t reflect.Type) []fieldInfo {
 			name = strings.ToLower(f.Name)
 		}
 		out = append(out, fieldInfo{key: name, index: []int{i}, required: strings.Contains(opts, "required"),
-			def: f.Tag.Get("def"), ref: f.Tag.Get("ref")})
+			def: f.Tag.Get("def"), ref: f.Tag.Get("ref"), dflt: f.Tag.Get("default")})
 	}
 	fieldCache.Store(t, out)
 	return out

@@ -122,17 +122,21 @@ func register(k *Kind, opts []Option) {
 // Keys lists the keys the kind's parameters read.
 func (k *Kind) Keys() []string { return fieldKeys(k.params) }
 
-// Param is one key a step reads, and whether a step must give it.
+// Param is one key a step reads, whether a step must give it, and what
+// applies when it does not: the field's `default:"..."` tag, words for
+// people ("90, the API's default", "the profile's health interval", or
+// "none" for a key whose absence means it is not used).
 type Param struct {
 	Key      string `json:"key"`
 	Required bool   `json:"required,omitempty"`
+	Default  string `json:"default,omitempty"`
 }
 
 // Params lists the keys the kind's parameters read, for help.
 func (k *Kind) Params() []Param {
 	var ps []Param
 	for _, f := range structFields(k.params) {
-		ps = append(ps, Param{Key: f.key, Required: f.required})
+		ps = append(ps, Param{Key: f.key, Required: f.required, Default: f.dflt})
 	}
 	return ps
 }

@@ -368,10 +368,10 @@ func (r *StepRef) DecodeYAML(d *Decoder, n ast.Node) error {
 //
 // With none, it is the whole run.
 type Window struct {
-	Since  *StepRef `yaml:"since" json:"since,omitempty"`
-	From   *StepRef `yaml:"from" json:"from,omitempty"`
-	Until  *StepRef `yaml:"until" json:"until,omitempty"`
-	During *StepRef `yaml:"during" json:"during,omitempty"`
+	Since  *StepRef `yaml:"since" json:"since,omitempty" default:"none: all of the load"`
+	From   *StepRef `yaml:"from" json:"from,omitempty" default:"none: all of the load"`
+	Until  *StepRef `yaml:"until" json:"until,omitempty" default:"none: all of the load"`
+	During *StepRef `yaml:"during" json:"during,omitempty" default:"none: all of the load"`
 }
 
 // Validate refuses during together with since, from or until, and since

@@ -21,11 +21,11 @@ func init() {
 
 type bakeStep struct {
 	// File is a bake file, relative to the scenario file.
-	File string            `yaml:"file"`
-	Vars map[string]string `yaml:"vars"`
+	File string            `yaml:"file" default:"none: the bake's keys are inline"`
+	Vars map[string]string `yaml:"vars" default:"none"`
 	// FailsWith makes the step expect the bake to fail with an error that
 	// says this, and to leave no container behind.
-	FailsWith          string `yaml:"fails_with"`
+	FailsWith          string `yaml:"fails_with" default:"none: the bake must succeed"`
 	scenarios.BakeKeys `yaml:",inline"`
 }
 

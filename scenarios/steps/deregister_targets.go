@@ -15,7 +15,7 @@ func init() {
 type deregisterTargets struct {
 	LoadBalancer string                `yaml:"load_balancer,required" ref:"load_balancer"`
 	Instances    scenarios.InstanceRef `yaml:"instances,required"`
-	Wait         *bool                 `yaml:"wait"`
+	Wait         *bool                 `yaml:"wait" default:"true"`
 }
 
 func (s *deregisterTargets) Execute(ctx context.Context, r *scenarios.Run) error {

@@ -23,21 +23,21 @@ func init() {
 
 type driftStep struct {
 	pick `yaml:",inline"`
-	Kind string `yaml:"kind"`
+	Kind string `yaml:"kind" default:"none: give kind or kinds"`
 	// Kinds picks one of them at random for each instance (chaos).
-	Kinds      []string            `yaml:"kinds"`
-	Group      string              `yaml:"group"` // zone-outage: only this group's instances
-	Zone       string              `yaml:"zone"`  // zone-outage: the zone
-	Path       string              `yaml:"path"`
-	Content    string              `yaml:"content"`
-	Delete     bool                `yaml:"delete"`
-	Command    []string            `yaml:"command"`
-	Image      string              `yaml:"image"`
-	Env        string              `yaml:"env"`
-	Latency    *scenarios.Duration `yaml:"latency"`
-	ErrorRate  *scenarios.Fraction `yaml:"error_rate"`
-	FailHealth bool                `yaml:"fail_health"`
-	As         scenarios.Name      `yaml:"as"`
+	Kinds      []string            `yaml:"kinds" default:"none: give kind or kinds"`
+	Group      string              `yaml:"group" default:"none: every group's instances (zone-outage)"` // zone-outage: only this group's instances
+	Zone       string              `yaml:"zone" default:"none: required by kind zone-outage"`           // zone-outage: the zone
+	Path       string              `yaml:"path" default:"none: required by kind file"`
+	Content    string              `yaml:"content" default:"empty"`
+	Delete     bool                `yaml:"delete" default:"false"`
+	Command    []string            `yaml:"command" default:"none: required by kind exec"`
+	Image      string              `yaml:"image" default:"image-swap: a patched copy of the instance's own"`
+	Env        string              `yaml:"env" default:"env: CATTLE_HOTFIX=1"`
+	Latency    *scenarios.Duration `yaml:"latency" default:"none"`
+	ErrorRate  *scenarios.Fraction `yaml:"error_rate" default:"none"`
+	FailHealth bool                `yaml:"fail_health" default:"false"`
+	As         scenarios.Name      `yaml:"as" default:"none: not saved"`
 }
 
 func (d *driftStep) Validate() error {
@@ -115,7 +115,7 @@ func (d *driftStep) Execute(ctx context.Context, r *scenarios.Run) error {
 }
 
 type restoreStep struct {
-	Zone string `yaml:"zone"`
+	Zone string `yaml:"zone" default:"every zone"`
 }
 
 func (s *restoreStep) Execute(ctx context.Context, r *scenarios.Run) error {

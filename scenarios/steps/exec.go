@@ -24,11 +24,11 @@ func init() {
 
 type execStep struct {
 	Command  commandLine        `yaml:"command,required"`
-	Env      map[string]string  `yaml:"env"`
-	Timeout  scenarios.Duration `yaml:"timeout"`
-	ExitCode int                `yaml:"exit_code"`
+	Env      map[string]string  `yaml:"env" default:"none: cattle's own environment"`
+	Timeout  scenarios.Duration `yaml:"timeout" default:"60s"`
+	ExitCode int                `yaml:"exit_code" default:"0"`
 	// Output, when set, must appear in what the command prints.
-	Output string `yaml:"output"`
+	Output string `yaml:"output" default:"none: not checked"`
 }
 
 // commandLine is a command: a string for sh -c, or a list of arguments.

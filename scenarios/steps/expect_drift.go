@@ -53,8 +53,8 @@ func driftEvents(ctx context.Context, r *scenarios.Run, ref scenarios.InstanceRe
 type expectDriftDetected struct {
 	Drift scenarios.InstanceRef `yaml:"drift,required"`
 	Kind  string                `yaml:"kind,required"`
-	Path  string                `yaml:"path"`
-	Field string                `yaml:"field"`
+	Path  string                `yaml:"path" default:"any"`
+	Field string                `yaml:"field" default:"any"`
 }
 
 func (e *expectDriftDetected) Validate() error {

@@ -20,14 +20,14 @@ func init() {
 type expectEvent struct {
 	// Event is the kind, e.g. instance.state; "*" is any kind.
 	Event    string                 `yaml:"event,required"`
-	Resource string                 `yaml:"resource"`
-	About    *scenarios.InstanceRef `yaml:"about"`
-	Message  string                 `yaml:"message"`
-	Fields   map[string]string      `yaml:"fields"`
+	Resource string                 `yaml:"resource" default:"any"`
+	About    *scenarios.InstanceRef `yaml:"about" default:"any instance"`
+	Message  string                 `yaml:"message" default:"any"`
+	Fields   map[string]string      `yaml:"fields" default:"none"`
 	// Count is how many must match, at least (default 1).
-	Count int `yaml:"count"`
+	Count int `yaml:"count" default:"1"`
 	// Since counts only events after that step ended.
-	Since *scenarios.StepRef `yaml:"since"`
+	Since *scenarios.StepRef `yaml:"since" default:"none: the whole run"`
 }
 
 func (e *expectEvent) Validate() error {

@@ -19,9 +19,9 @@ func init() {
 
 type expectGroupVersion struct {
 	Group           string `yaml:"group,required" ref:"group"`
-	TemplateVersion int    `yaml:"template_version"`
+	TemplateVersion int    `yaml:"template_version" default:"none: give template_version or image"`
 	// Image matches an instance's image reference or its digest.
-	Image string `yaml:"image"`
+	Image string `yaml:"image" default:"none: give template_version or image"`
 }
 
 func (e *expectGroupVersion) Validate() error {

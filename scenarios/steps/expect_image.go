@@ -24,13 +24,13 @@ func init() {
 type expectImage struct {
 	// Image is REPOSITORY[:TAG] in the sandbox's registry (tag latest if none).
 	Image  string `yaml:"image,required"`
-	Exists *bool  `yaml:"exists"`
-	Digest string `yaml:"digest"`
+	Exists *bool  `yaml:"exists" default:"not checked"`
+	Digest string `yaml:"digest" default:"not checked"`
 	// State is the catalog's state of the image the tag names (available,
 	// pending, deregistered), or failed when the tag's last bake failed.
-	State string `yaml:"state"`
+	State string `yaml:"state" default:"not checked"`
 	// SameAs is another REPOSITORY:TAG the tag must name the same image as.
-	SameAs string `yaml:"same_as"`
+	SameAs string `yaml:"same_as" default:"not checked"`
 }
 
 func (e *expectImage) Validate() error {

@@ -19,7 +19,7 @@ type expectInstance struct {
 	Instance scenarios.InstanceRef `yaml:"instance,required"`
 	State    string                `yaml:"state,required"`
 	// Reason must appear in the instance's state reason.
-	Reason string `yaml:"reason"`
+	Reason string `yaml:"reason" default:"not checked"`
 }
 
 func (e *expectInstance) Validate() error {

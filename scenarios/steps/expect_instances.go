@@ -19,13 +19,13 @@ func init() {
 
 type expectInstances struct {
 	Instances scenarios.CountRange   `yaml:"instances,required"`
-	State     string                 `yaml:"state"`
-	Template  *scenarios.TemplateRef `yaml:"template" ref:"template"`
-	Group     string                 `yaml:"group" ref:"group"`
-	Zone      string                 `yaml:"zone"`
+	State     string                 `yaml:"state" default:"running"`
+	Template  *scenarios.TemplateRef `yaml:"template" ref:"template" default:"any"`
+	Group     string                 `yaml:"group" ref:"group" default:"any"`
+	Zone      string                 `yaml:"zone" default:"any"`
 	// PerZone wants exactly that many in each zone; Zones that many zones used.
-	PerZone *int `yaml:"per_zone"`
-	Zones   *int `yaml:"zones"`
+	PerZone *int `yaml:"per_zone" default:"not checked"`
+	Zones   *int `yaml:"zones" default:"not checked"`
 }
 
 // instanceStates are the states an expectation may name; "live" is any

@@ -22,7 +22,7 @@ type expectHealthTiming struct {
 	LoadBalancer string              `yaml:"load_balancer,required"`
 	HealthyAfter int                 `yaml:"healthy_after,required"`
 	Interval     scenarios.Duration  `yaml:"interval,required"`
-	Tolerance    *scenarios.Duration `yaml:"tolerance"`
+	Tolerance    *scenarios.Duration `yaml:"tolerance" default:"5s"`
 }
 
 func (e *expectHealthTiming) Validate() error {

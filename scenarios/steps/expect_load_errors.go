@@ -20,8 +20,8 @@ type expectLoadErrors struct {
 	loadCheck `yaml:",inline"`
 	// Errors is a most (a bare number) or a range (">= 1": the fault
 	// showed).
-	Errors    *scenarios.CountRange `yaml:"errors"`
-	ErrorRate *scenarios.Fraction   `yaml:"error_rate"`
+	Errors    *scenarios.CountRange `yaml:"errors" default:"none: give errors or error_rate"`
+	ErrorRate *scenarios.Fraction   `yaml:"error_rate" default:"none: give errors or error_rate"`
 }
 
 func (e *expectLoadErrors) Validate() error {

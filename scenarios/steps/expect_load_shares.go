@@ -21,7 +21,7 @@ func init() {
 type expectLoadShares struct {
 	loadCheck `yaml:",inline"`
 	Shares    map[string]scenarios.Percent `yaml:"shares,required"`
-	Tolerance *scenarios.Percent           `yaml:"tolerance"`
+	Tolerance *scenarios.Percent           `yaml:"tolerance" default:"5 (points)"`
 }
 
 func (e *expectLoadShares) Validate() error {

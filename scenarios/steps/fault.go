@@ -21,13 +21,13 @@ func init() {
 
 type fault struct {
 	pick       `yaml:",inline"`
-	Latency    *scenarios.Duration `yaml:"latency"`
-	ErrorRate  *scenarios.Fraction `yaml:"error_rate"`
-	FailHealth *bool               `yaml:"fail_health"`
-	Crash      bool                `yaml:"crash"`
+	Latency    *scenarios.Duration `yaml:"latency" default:"unchanged"`
+	ErrorRate  *scenarios.Fraction `yaml:"error_rate" default:"unchanged"`
+	FailHealth *bool               `yaml:"fail_health" default:"unchanged"`
+	Crash      bool                `yaml:"crash" default:"false"`
 	// Clear turns latency, errors and the failing health check off.
-	Clear bool           `yaml:"clear"`
-	As    scenarios.Name `yaml:"as"`
+	Clear bool           `yaml:"clear" default:"false"`
+	As    scenarios.Name `yaml:"as" default:"none: not saved"`
 }
 
 func (f *fault) Validate() error {

@@ -21,19 +21,19 @@ func init() {
 type createGroup struct {
 	Name         string                `yaml:"name,required" def:"group"`
 	Template     scenarios.TemplateRef `yaml:"template,required" ref:"template"`
-	Min          int                   `yaml:"min"`
+	Min          int                   `yaml:"min" default:"0"`
 	Max          int                   `yaml:"max,required"`
-	Desired      *int                  `yaml:"desired"`
-	Zones        []string              `yaml:"zones"`
-	LoadBalancer string                `yaml:"load_balancer" ref:"load_balancer"`
+	Desired      *int                  `yaml:"desired" default:"min"`
+	Zones        []string              `yaml:"zones" default:"every zone"`
+	LoadBalancer string                `yaml:"load_balancer" ref:"load_balancer" default:"none"`
 	// HealthCheckType is EC2 or ELB (the default with a load balancer).
-	HealthCheckType string              `yaml:"health_check_type"`
-	GracePeriod     *scenarios.Duration `yaml:"grace_period"`
-	MaxHealthy      int                 `yaml:"max_healthy"`
+	HealthCheckType string              `yaml:"health_check_type" default:"ELB with a load_balancer, else EC2"`
+	GracePeriod     *scenarios.Duration `yaml:"grace_period" default:"the profile's grace period"`
+	MaxHealthy      int                 `yaml:"max_healthy" default:"100"`
 	// Drift is replace (the default) or report.
-	Drift   string             `yaml:"drift"`
-	Wait    bool               `yaml:"wait"`
-	Timeout scenarios.Duration `yaml:"timeout"`
+	Drift   string             `yaml:"drift" default:"replace"`
+	Wait    bool               `yaml:"wait" default:"false"`
+	Timeout scenarios.Duration `yaml:"timeout" default:"60s"`
 }
 
 func (g *createGroup) Validate() error {

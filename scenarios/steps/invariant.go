@@ -11,9 +11,9 @@ import (
 // step (during, from, since) and is sampled until that step ends (during)
 // or the expectation's turn comes. (No until: the window closes there.)
 type invariantWindow struct {
-	During *scenarios.StepRef `yaml:"during"`
-	From   *scenarios.StepRef `yaml:"from"`
-	Since  *scenarios.StepRef `yaml:"since"`
+	During *scenarios.StepRef `yaml:"during" default:"none: give during, from or since"`
+	From   *scenarios.StepRef `yaml:"from" default:"none: give during, from or since"`
+	Since  *scenarios.StepRef `yaml:"since" default:"none: give during, from or since"`
 }
 
 func (w invariantWindow) validate() error {

@@ -18,14 +18,14 @@ func init() {
 
 type startLoad struct {
 	Name     string                 `yaml:"name,required" def:"load"`
-	Target   string                 `yaml:"target" ref:"load_balancer"` // a load balancer
-	Instance *scenarios.InstanceRef `yaml:"instance"`
-	URL      string                 `yaml:"url"`
-	Path     string                 `yaml:"path"`
-	Rate     scenarios.Rate         `yaml:"rate"`
-	Duration scenarios.Duration     `yaml:"duration"`
-	Requests int                    `yaml:"requests"`
-	Timeout  scenarios.Duration     `yaml:"timeout"`
+	Target   string                 `yaml:"target" ref:"load_balancer" default:"none: give target, instance or url"` // a load balancer
+	Instance *scenarios.InstanceRef `yaml:"instance" default:"none: give target, instance or url"`
+	URL      string                 `yaml:"url" default:"none: give target, instance or url"`
+	Path     string                 `yaml:"path" default:"/"`
+	Rate     scenarios.Rate         `yaml:"rate" default:"50/s"`
+	Duration scenarios.Duration     `yaml:"duration" default:"none: until stop_load, requests or the end"`
+	Requests int                    `yaml:"requests" default:"none: until stop_load, duration or the end"`
+	Timeout  scenarios.Duration     `yaml:"timeout" default:"5s (per request)"`
 }
 
 var defaultRate = scenarios.Rate{N: 50, Per: time.Second}

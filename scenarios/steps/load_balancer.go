@@ -20,13 +20,13 @@ func init() {
 
 type createLoadBalancer struct {
 	Name                string              `yaml:"name,required" def:"load_balancer"`
-	Port                int                 `yaml:"port"`
-	Algorithm           string              `yaml:"algorithm"`
-	HealthCheck         *lbHealthCheck      `yaml:"health_check"`
-	DeregistrationDelay *scenarios.Duration `yaml:"deregistration_delay"`
-	SlowStart           scenarios.Duration  `yaml:"slow_start"`
+	Port                int                 `yaml:"port" default:"a free port"`
+	Algorithm           string              `yaml:"algorithm" default:"round_robin"`
+	HealthCheck         *lbHealthCheck      `yaml:"health_check" default:"path / (or the template's health path), matcher 200, the profile's interval, timeout and thresholds"`
+	DeregistrationDelay *scenarios.Duration `yaml:"deregistration_delay" default:"the profile's deregistration delay"`
+	SlowStart           scenarios.Duration  `yaml:"slow_start" default:"0s (off)"`
 	// Targets registers instances right away.
-	Targets *scenarios.InstanceRef `yaml:"targets"`
+	Targets *scenarios.InstanceRef `yaml:"targets" default:"none: a group's load_balancer registers them"`
 }
 
 type lbHealthCheck struct {

@@ -14,7 +14,7 @@ import (
 type loadCheck struct {
 	Load             string `yaml:"load,required" ref:"load"`
 	scenarios.Window `yaml:",inline"`
-	MinRequests      *int `yaml:"min_requests"`
+	MinRequests      *int `yaml:"min_requests" default:"1 (load_shares: 50)"`
 }
 
 // records returns the requests of the window, or evidence that there are

@@ -11,8 +11,8 @@ import (
 // pick is how a step names the instances it acts on: `instance:` one of
 // them (at random among several, as a failure would), or `instances:` all.
 type pick struct {
-	Instance  *scenarios.InstanceRef `yaml:"instance"`
-	Instances *scenarios.InstanceRef `yaml:"instances"`
+	Instance  *scenarios.InstanceRef `yaml:"instance" default:"none: give instance (one) or instances (all)"`
+	Instances *scenarios.InstanceRef `yaml:"instances" default:"none: give instance (one) or instances (all)"`
 }
 
 func (p pick) validate() error {

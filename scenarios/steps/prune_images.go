@@ -15,9 +15,9 @@ func init() {
 }
 
 type pruneImages struct {
-	DryRun bool `yaml:"dry_run"`
+	DryRun bool `yaml:"dry_run" default:"false"`
 	// Expired, when set, is how many images the prune must expire.
-	Expired *int `yaml:"expired"`
+	Expired *int `yaml:"expired" default:"not checked"`
 }
 
 func (s *pruneImages) Validate() error {

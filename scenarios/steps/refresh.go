@@ -20,17 +20,17 @@ func init() {
 type refresh struct {
 	Group string `yaml:"group,required" ref:"group"`
 	// TemplateVersion is a number, $Latest, $Default or NAME:VERSION.
-	TemplateVersion string              `yaml:"template_version"`
-	MinHealthy      *scenarios.Percent  `yaml:"min_healthy"`
-	MaxHealthy      *scenarios.Percent  `yaml:"max_healthy"`
-	Warmup          *scenarios.Duration `yaml:"warmup"`
-	Checkpoints     []int               `yaml:"checkpoints"`
-	CheckpointDelay *scenarios.Duration `yaml:"checkpoint_delay"`
-	SkipMatching    bool                `yaml:"skip_matching"`
-	AutoRollback    bool                `yaml:"auto_rollback"`
-	BakeTime        *scenarios.Duration `yaml:"bake_time"`
-	Wait            bool                `yaml:"wait"`
-	Timeout         scenarios.Duration  `yaml:"timeout"`
+	TemplateVersion string              `yaml:"template_version" default:"none: the group's own configuration"`
+	MinHealthy      *scenarios.Percent  `yaml:"min_healthy" default:"90 (the API's)"`
+	MaxHealthy      *scenarios.Percent  `yaml:"max_healthy" default:"the group's max_healthy (100)"`
+	Warmup          *scenarios.Duration `yaml:"warmup" default:"the group's grace period"`
+	Checkpoints     []int               `yaml:"checkpoints" default:"none"`
+	CheckpointDelay *scenarios.Duration `yaml:"checkpoint_delay" default:"the profile's checkpoint delay"`
+	SkipMatching    bool                `yaml:"skip_matching" default:"false"`
+	AutoRollback    bool                `yaml:"auto_rollback" default:"false"`
+	BakeTime        *scenarios.Duration `yaml:"bake_time" default:"0s"`
+	Wait            bool                `yaml:"wait" default:"false"`
+	Timeout         scenarios.Duration  `yaml:"timeout" default:"10m"`
 }
 
 const defaultRefreshTimeout = 10 * time.Minute

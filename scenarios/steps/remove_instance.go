@@ -16,7 +16,7 @@ func init() {
 
 type removeInstance struct {
 	pick `yaml:",inline"`
-	As   scenarios.Name `yaml:"as"`
+	As   scenarios.Name `yaml:"as" default:"none: not saved"`
 }
 
 func (s *removeInstance) Validate() error { return s.pick.validate() }

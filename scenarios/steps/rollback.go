@@ -15,8 +15,8 @@ func init() {
 
 type rollback struct {
 	Group   string             `yaml:"group,required" ref:"group"`
-	Wait    bool               `yaml:"wait"`
-	Timeout scenarios.Duration `yaml:"timeout"`
+	Wait    bool               `yaml:"wait" default:"false"`
+	Timeout scenarios.Duration `yaml:"timeout" default:"10m"`
 }
 
 func (s *rollback) Execute(ctx context.Context, r *scenarios.Run) error {

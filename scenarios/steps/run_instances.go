@@ -19,12 +19,12 @@ func init() {
 
 type runInstances struct {
 	Template scenarios.TemplateRef `yaml:"template,required" ref:"template"`
-	Count    int                   `yaml:"count"`
-	Zone     string                `yaml:"zone"`
-	As       scenarios.Name        `yaml:"as"`
+	Count    int                   `yaml:"count" default:"1"`
+	Zone     string                `yaml:"zone" default:"spread over the zones"`
+	As       scenarios.Name        `yaml:"as" default:"none: not saved"`
 	// Wait (default true) waits until every instance runs, within Timeout.
-	Wait    *bool              `yaml:"wait"`
-	Timeout scenarios.Duration `yaml:"timeout"`
+	Wait    *bool              `yaml:"wait" default:"true"`
+	Timeout scenarios.Duration `yaml:"timeout" default:"60s"`
 }
 
 const maxRunCount = 50

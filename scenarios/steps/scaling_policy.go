@@ -17,9 +17,9 @@ func init() {
 
 type scalingPolicy struct {
 	Group                   string              `yaml:"group,required" ref:"group"`
-	TargetRequestsPerTarget float64             `yaml:"target_requests_per_target"`
-	TargetCPU               float64             `yaml:"target_cpu"`
-	Warmup                  *scenarios.Duration `yaml:"warmup"`
+	TargetRequestsPerTarget float64             `yaml:"target_requests_per_target" default:"none: give it or target_cpu"`
+	TargetCPU               float64             `yaml:"target_cpu" default:"none: give it or target_requests_per_target"`
+	Warmup                  *scenarios.Duration `yaml:"warmup" default:"the group's grace period"`
 }
 
 func (s *scalingPolicy) Validate() error {

@@ -21,7 +21,7 @@ func init() {
 type createTemplate struct {
 	Name         string `yaml:"name,required" def:"template"`
 	templateSpec `yaml:",inline"`
-	Versions     []templateSpec `yaml:"versions"`
+	Versions     []templateSpec `yaml:"versions" default:"none: only version 1"`
 }
 
 func (c *createTemplate) Validate() error {

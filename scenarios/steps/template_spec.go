@@ -11,14 +11,14 @@ import (
 // templateSpec is the content of a launch template version as a scenario
 // writes it.
 type templateSpec struct {
-	Image       string            `yaml:"image"`
-	Port        int               `yaml:"port"`
-	Type        string            `yaml:"type"`
-	Health      *healthSpec       `yaml:"health"`
-	Env         map[string]string `yaml:"env"`
-	Command     []string          `yaml:"command"`
-	UserData    string            `yaml:"user_data"`
-	Description string            `yaml:"description"`
+	Image       string            `yaml:"image" default:"builtin/demo (template_version: the source version's)"`
+	Port        int               `yaml:"port" default:"none: not published (template_version: the source version's)"`
+	Type        string            `yaml:"type" default:"t3.micro (template_version: the source version's)"`
+	Health      *healthSpec       `yaml:"health" default:"none (template_version: the source version's)"`
+	Env         map[string]string `yaml:"env" default:"none (template_version: the source version's)"`
+	Command     []string          `yaml:"command" default:"the image's (template_version: the source version's)"`
+	UserData    string            `yaml:"user_data" default:"none (template_version: the source version's)"`
+	Description string            `yaml:"description" default:"none"`
 }
 
 type healthSpec struct {

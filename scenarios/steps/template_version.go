@@ -18,8 +18,8 @@ type templateVersion struct {
 	templateSpec `yaml:",inline"`
 	// From is the source version (a number, $Latest or $Default); $Latest
 	// when empty.
-	From    string `yaml:"from"`
-	Default bool   `yaml:"default"`
+	From    string `yaml:"from" default:"$Latest"`
+	Default bool   `yaml:"default" default:"false"`
 }
 
 func (t *templateVersion) Validate() error { return t.templateSpec.validate() }

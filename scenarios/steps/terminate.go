@@ -16,9 +16,9 @@ func init() {
 
 type terminate struct {
 	pick    `yaml:",inline"`
-	As      scenarios.Name     `yaml:"as"`
-	Wait    *bool              `yaml:"wait"`
-	Timeout scenarios.Duration `yaml:"timeout"`
+	As      scenarios.Name     `yaml:"as" default:"none: not saved"`
+	Wait    *bool              `yaml:"wait" default:"true"`
+	Timeout scenarios.Duration `yaml:"timeout" default:"60s"`
 }
 
 func (t *terminate) Validate() error { return t.pick.validate() }

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -140,5 +141,22 @@ func TestCLIScenarioStepsAndCookbook(t *testing.T) {
 	_, help, _ = run(t, "scenario", "run", "--help")
 	if !strings.Contains(help, "CATTLE_SANDBOX does not do that") || !strings.Contains(help, "which 'scenario run' ignores") {
 		t.Errorf("scenario run --help contradicts itself about CATTLE_SANDBOX:\n%s", help)
+	}
+}
+
+// A newcomer reads what a key is worth when left out next to the key:
+// refresh's min_healthy is the API's 90, group's max must be given, and a
+// timing that depends on the sandbox names its profile.
+func TestCLIScenarioStepsSayEachKeysDefault(t *testing.T) {
+	_, out, _ := run(t, "scenario", "steps")
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^\s+min_healthy\s+default 90 \(the API's\)$`),
+		regexp.MustCompile(`(?m)^\s+checkpoint_delay\s+default the profile's checkpoint delay$`),
+		regexp.MustCompile(`(?m)^\s+max\s+required$`),
+		regexp.MustCompile(`(?m)^\s+rate\s+default 50/s$`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("scenario steps has no line matching %s", want)
+		}
 	}
 }

@@ -73,11 +73,15 @@ func scenarioStepsMarkdown() []byte {
 	b.WriteString("\n## Keys every step takes, and windows\n\n```\n" + stepsPreamble + "```\n")
 	for _, r := range stepRows() {
 		fmt.Fprintf(&b, "\n## %s\n\n%s (%s).\n", r.Step, strings.TrimSuffix(r.Summary, "."), r.Kind)
-		if len(r.Keys) > 0 {
-			fmt.Fprintf(&b, "\nKeys: %s.\n", paramList(r.Keys))
-		}
 		if r.Example != "" {
 			fmt.Fprintf(&b, "\n```yaml\n- %s\n```\n", r.Example)
+		}
+		if len(r.Keys) > 0 {
+			b.WriteString("\n| key | default |\n| --- | --- |\n")
+			for _, p := range r.Keys {
+				def := strings.TrimPrefix(paramDefault(p), "default ")
+				fmt.Fprintf(&b, "| `%s` | %s |\n", p.Key, strings.ReplaceAll(def, "|", `\|`))
+			}
 		}
 	}
 	return b.Bytes()

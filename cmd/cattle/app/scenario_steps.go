@@ -19,19 +19,26 @@ type stepRow struct {
 	Keys    []scenarios.Param `json:"keys"`
 }
 
-// paramList writes a step's keys on one line, the required ones marked.
-func paramList(ps []scenarios.Param) string {
+// paramLines writes a step's keys one a line, each with what applies
+// when it is absent, or that the step needs it.
+func paramLines(ps []scenarios.Param, indent string) string {
+	width := 0
+	for _, p := range ps {
+		width = max(width, len(p.Key))
+	}
 	var b strings.Builder
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(p.Key)
-		if p.Required {
-			b.WriteString(" (required)")
-		}
+	for _, p := range ps {
+		fmt.Fprintf(&b, "%s%-*s  %s\n", indent, width, p.Key, paramDefault(p))
 	}
 	return b.String()
+}
+
+// paramDefault says what a key is worth when a step leaves it out.
+func paramDefault(p scenarios.Param) string {
+	if p.Required {
+		return "required"
+	}
+	return "default " + p.Default
 }
 
 func stepRows() []stepRow {
@@ -56,7 +63,7 @@ func newScenarioStepsCommand(env *Env) *cobra.Command {
 		Args:  noArgs,
 		Long: describe("List the actions and expectations a scenario can use.",
 			"First the keys every step takes and the windows expectations look at, then each step\n"+
-				"with what it does, an example and its own keys."),
+				"with what it does, an example and its own keys, each with its default or marked required."),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rows := stepRows()
 			return render(env, rows, func(t *tabwriter.Writer) {
@@ -68,7 +75,7 @@ func newScenarioStepsCommand(env *Env) *cobra.Command {
 						fmt.Fprintf(t, "\t\t  - %s\n", r.Example)
 					}
 					if len(r.Keys) > 0 {
-						fmt.Fprintf(t, "\t\t    keys: %s\n", paramList(r.Keys))
+						fmt.Fprint(t, paramLines(r.Keys, "\t\t    "))
 					}
 				}
 			})
@@ -85,6 +92,10 @@ const stepsPreamble = `Every step takes:
                     terminate, fault): save them for later steps as $NAME, $NAME.0, ...
   wait, timeout     actions that start something long (group, refresh, rollback, ...): with
                     wait: true the step ends when it does, within timeout
+
+Each step's keys follow its example, with what applies when a key is left out (its
+default) or "required". "The profile's" value is the sandbox's timing profile's (fast or
+aws: the scenario's timing key or --timing); "the API's" is what the API applies itself.
 
 Windows: load expectations (errors, latency, shares, versions) and invariants (in_service,
 healthy_targets) look at part of the run, named by an earlier step S:
