@@ -38,6 +38,7 @@ integration:
 # The soak alone runs 30 minutes (CATTLE_SOAK_DURATION shortens it).
 bench: build
 	CATTLE_BENCH=1 $(GO) test -p 1 -timeout 60m -run 'Bench' -bench . -benchtime 1x -v ./...
+	CATTLE_BENCH=1 $(GO) test -count=1 -timeout 10m -run 'TestIntegrationBuiltinScenarios/aws-clock' -v ./scenarios/runner/
 
 # The OCI distribution-spec conformance suite against a throwaway sandbox's
 # registry (fetched from the Go module proxy, never vendored).

@@ -18,14 +18,15 @@ func TestIntegrationReposCommands(t *testing.T) {
 		Name      string `json:"name"`
 		Immutable bool   `json:"immutable"`
 	}
+	// builtin/demo is seeded into the registry when the sandbox starts.
 	c.jsonOut(&repos, "repos", "ls", "-o", "json")
-	if len(repos) != 1 || repos[0].Name != "web" || !repos[0].Immutable {
-		t.Fatalf("repos ls = %+v, want web, immutable", repos)
+	if len(repos) != 2 || repos[0].Name != "builtin/demo" || repos[1].Name != "web" || !repos[1].Immutable {
+		t.Fatalf("repos ls = %+v, want builtin/demo and web, immutable", repos)
 	}
 	c.ok("repos", "rm", "web")
 	c.jsonOut(&repos, "repos", "ls", "-o", "json")
-	if len(repos) != 0 {
-		t.Fatalf("repos ls after rm = %+v", repos)
+	if len(repos) != 1 || repos[0].Name != "builtin/demo" {
+		t.Fatalf("repos ls after rm = %+v, want builtin/demo only", repos)
 	}
 	if _, errOut, code := c.run("repos", "rm", "web"); code != 1 || !strings.Contains(errOut, "web") {
 		t.Fatalf("rm of a removed repository: exit %d, %q", code, errOut)
