@@ -81,11 +81,19 @@ func registryTag(t *testing.T, s *emulatortest.Sandbox, repo, tag string) string
 }
 
 // assertNoBakeContainers: `docker ps -a` shows nothing of the sandbox's bakes.
+// An in-process daemon stopped mid-bake leaves its bake's goroutine to end
+// on its own (a killed process would not): give it time to clean up.
 func assertNoBakeContainers(t *testing.T, s *emulatortest.Sandbox) {
 	t.Helper()
-	if out := mustDocker(t, "ps", "-a", "-q", "--filter", "label="+bake.LabelBake+"="+s.Name); strings.TrimSpace(out) != "" {
-		t.Errorf("bake containers left: %s", out)
+	var out string
+	for range 60 {
+		out = mustDocker(t, "ps", "-a", "-q", "--filter", "label="+bake.LabelBake+"="+s.Name)
+		if strings.TrimSpace(out) == "" {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
+	t.Errorf("bake containers left: %s", out)
 }
 
 func TestIntegrationBakeFromDemoWithFileAndEnv(t *testing.T) {
