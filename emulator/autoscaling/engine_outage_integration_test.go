@@ -47,7 +47,7 @@ func TestIntegrationRefreshSurvivesTheEngineGoingAway(t *testing.T) {
 		LoadBalancer: "web", HealthCheckType: autoscaling.HealthCheckELB}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "3 healthy", 2*time.Minute, func() bool { g := webGroup(t, c); return g.Healthy == 3 && len(g.Instances) == 3 })
+	testutil.WaitFor(t, "3 healthy", 2*time.Minute, func() bool { g := webGroup(t, c); return g.Healthy == 3 && len(g.Instances) == 3 })
 	traffic := startLoadAt(t, lbRec.Address, 50)
 
 	start := time.Now()
@@ -61,7 +61,7 @@ func TestIntegrationRefreshSurvivesTheEngineGoingAway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a v4 instance launched", 2*time.Minute, func() bool { return versions(webGroup(t, c))[4] >= 1 })
+	testutil.WaitFor(t, "a v4 instance launched", 2*time.Minute, func() bool { return versions(webGroup(t, c))[4] >= 1 })
 	proxy.Cut()
 	cutAt := time.Now()
 	checkDuringOutage(t, c, r.ID, cutAt)
@@ -75,7 +75,7 @@ func TestIntegrationRefreshSurvivesTheEngineGoingAway(t *testing.T) {
 		t.Fatalf("refresh to v4 across the cut: %s %s", r.Status, r.StatusReason)
 	}
 	t.Logf("refresh of 3 with a %s cut: %s", engineOutage, time.Since(start).Round(100*time.Millisecond))
-	waitFor(t, "3 healthy on v4", 2*time.Minute, func() bool { g := webGroup(t, c); return g.Healthy == 3 && versions(g)[4] == 3 })
+	testutil.WaitFor(t, "3 healthy on v4", 2*time.Minute, func() bool { g := webGroup(t, c); return g.Healthy == 3 && versions(g)[4] == 3 })
 	traffic.Stop()
 	recs := traffic.Records()
 	n, first := failures(recs)
@@ -83,7 +83,7 @@ func TestIntegrationRefreshSurvivesTheEngineGoingAway(t *testing.T) {
 	if n > 0 {
 		t.Errorf("%d of %d requests failed; the first: %s", n, len(recs), first)
 	}
-	waitFor(t, "one container for each live instance and none more", 2*time.Minute, func() bool {
+	testutil.WaitFor(t, "one container for each live instance and none more", 2*time.Minute, func() bool {
 		return containersMatchInstances(t, s) == ""
 	})
 }
@@ -188,7 +188,7 @@ func startLoadAt(t *testing.T, addr string, rate int) *loadgen.Load {
 func waitRefreshDone(t *testing.T, c *api.Client, id string) autoscaling.Refresh {
 	t.Helper()
 	var r autoscaling.Refresh
-	waitFor(t, "refresh "+id, 5*time.Minute, func() bool {
+	testutil.WaitFor(t, "refresh "+id, 5*time.Minute, func() bool {
 		rs, err := c.Refreshes(context.Background(), "web")
 		if err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/emulatortest"
+	"github.com/cattle-dev/cattle/internal/testutil"
 	"github.com/cattle-dev/cattle/scenarios/loadgen"
 )
 
@@ -66,17 +67,6 @@ func failures(recs []loadgen.Record) (n int, first string) {
 	return n, first
 }
 
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, limit)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func webGroup(t *testing.T, c *api.Client) autoscaling.GroupDetail {
 	t.Helper()
 	g, err := c.Group(context.Background(), "web")
@@ -93,7 +83,7 @@ func refreshTo(t *testing.T, c *api.Client, spec autoscaling.RefreshSpec) autosc
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "refresh "+r.ID, 3*time.Minute, func() bool {
+	testutil.WaitFor(t, "refresh "+r.ID, 3*time.Minute, func() bool {
 		rs, err := c.Refreshes(ctx, "web")
 		if err != nil {
 			t.Fatal(err)
@@ -129,7 +119,7 @@ func TestIntegrationRefreshRollbackAndSelfHealingUnderLoad(t *testing.T) {
 		LoadBalancer: "web", HealthCheckType: autoscaling.HealthCheckELB}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "4 healthy", time.Minute, func() bool { g := webGroup(t, c); return g.Healthy == 4 && len(g.Instances) == 4 })
+	testutil.WaitFor(t, "4 healthy", time.Minute, func() bool { g := webGroup(t, c); return g.Healthy == 4 && len(g.Instances) == 4 })
 
 	traffic := startLoad(t, lbRec.Address)
 	start := time.Now()
@@ -155,7 +145,7 @@ func TestIntegrationRefreshRollbackAndSelfHealingUnderLoad(t *testing.T) {
 	if r.Status != autoscaling.RefreshRollbackSuccessful {
 		t.Fatalf("refresh to the failing v3: %s %s", r.Status, r.StatusReason)
 	}
-	waitFor(t, "4 healthy on v2", time.Minute, func() bool { g := webGroup(t, c); return g.Healthy == 4 && versions(g)[2] == 4 })
+	testutil.WaitFor(t, "4 healthy on v2", time.Minute, func() bool { g := webGroup(t, c); return g.Healthy == 4 && versions(g)[2] == 4 })
 	traffic.Stop()
 	recs := traffic.Records()
 	n, first := failures(recs)
@@ -169,7 +159,7 @@ func TestIntegrationRefreshRollbackAndSelfHealingUnderLoad(t *testing.T) {
 	if err := s.Runtime.Remove(ctx, victim.ContainerID, true); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the removed instance replaced", time.Minute, func() bool {
+	testutil.WaitFor(t, "the removed instance replaced", time.Minute, func() bool {
 		g := webGroup(t, c)
 		for _, i := range g.Instances {
 			if i.ID == victim.ID {

@@ -14,19 +14,9 @@ import (
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/emulatortest"
 	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/internal/testutil"
 	"github.com/cattle-dev/cattle/scenarios/loadgen"
 )
-
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, limit)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
 
 func group(t *testing.T, c *api.Client) autoscaling.GroupDetail {
 	t.Helper()
@@ -60,7 +50,7 @@ func TestIntegrationFileDriftIsCaughtAndReplacedUnderLoad(t *testing.T) {
 		LoadBalancer: "web", HealthCheckType: autoscaling.HealthCheckELB}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "3 healthy", time.Minute, func() bool { g := group(t, c); return g.Healthy == 3 && len(g.Instances) == 3 })
+	testutil.WaitFor(t, "3 healthy", time.Minute, func() bool { g := group(t, c); return g.Healthy == 3 && len(g.Instances) == 3 })
 	load, err := loadgen.Start(ctx, loadgen.Config{Name: "drift", URL: "http://" + lbRec.Address + "/", Freq: 100, Per: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -80,9 +70,9 @@ func TestIntegrationFileDriftIsCaughtAndReplacedUnderLoad(t *testing.T) {
 	}
 	injected := time.Now()
 	// Two intervals, and a second for the scan itself on a busy engine.
-	waitFor(t, "drift detected", 2*interval+time.Second, func() bool { return detected(t, c, victim.ID, "/etc/hotfix.conf") })
+	testutil.WaitFor(t, "drift detected", 2*interval+time.Second, func() bool { return detected(t, c, victim.ID, "/etc/hotfix.conf") })
 	t.Logf("detected %s after the injection", time.Since(injected).Round(100*time.Millisecond))
-	waitFor(t, "the drifted instance replaced", 2*time.Minute, func() bool {
+	testutil.WaitFor(t, "the drifted instance replaced", 2*time.Minute, func() bool {
 		g := group(t, c)
 		for _, i := range g.Instances {
 			if i.ID == victim.ID {
@@ -91,7 +81,7 @@ func TestIntegrationFileDriftIsCaughtAndReplacedUnderLoad(t *testing.T) {
 		}
 		return g.Healthy == 3 && len(g.Instances) == 3
 	})
-	waitFor(t, "scan back in sync", 4*interval, func() bool {
+	testutil.WaitFor(t, "scan back in sync", 4*interval, func() bool {
 		rep, err := c.ScanDrift(ctx, "web")
 		return err == nil && !rep.Drifted()
 	})
@@ -124,7 +114,7 @@ func reportOnly(t *testing.T, c *api.Client) {
 		t.Fatal(err)
 	}
 	var rep drift.Report
-	waitFor(t, "file drift reported", time.Minute, func() bool {
+	testutil.WaitFor(t, "file drift reported", time.Minute, func() bool {
 		rep, _ = c.ScanDrift(ctx, "web")
 		return rep.Summary.Drifted == 1
 	})
