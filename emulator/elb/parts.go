@@ -63,15 +63,17 @@ func (s *Service) remove(name, kind, msg string) error {
 }
 
 // CreateTargetGroup makes target group req.Name on its own, with no load
-// balancer (req.Port is not used): its health checks run from the first
+// balancer: its health checks run from the first
 // registration on. A load balancer of the same name that has no target
-// group gets it.
+// group gets it. req.Port is kept as TargetPort.
 func (s *Service) CreateTargetGroup(ctx context.Context, req CreateRequest) (LoadBalancer, error) {
+	targetPort := req.Port
 	req.Port = 0
 	tg, err := s.withDefaults(req)
 	if err != nil {
 		return tg, err
 	}
+	tg.TargetPort = targetPort
 	group, err := lb.NewTargetGroup(s.targetGroupConfig(tg))
 	if err != nil {
 		return tg, errdefs.Invalid("%v", err)
@@ -87,6 +89,7 @@ func (s *Service) CreateTargetGroup(ctx context.Context, req CreateRequest) (Loa
 			rec.NoTargetGroup = false
 			rec.Algorithm, rec.HealthCheck, rec.PathFromTemplate = tg.Algorithm, tg.HealthCheck, tg.PathFromTemplate
 			rec.DeregistrationDelay, rec.SlowStart, rec.Targets, rec.TargetGroupID = tg.DeregistrationDelay, tg.SlowStart, []string{}, tg.TargetGroupID
+			rec.TargetPort = tg.TargetPort
 		case errors.Is(err, errdefs.ErrNotFound):
 			rec = tg
 			rec.TargetGroupOnly, rec.NoListener = true, true
@@ -279,7 +282,7 @@ func (s *Service) DeleteTargetGroup(ctx context.Context, name string) error {
 		return s.remove(name, "lb.target_group.deleted", "target group "+name+" removed")
 	}
 	_, err = s.modify(name, func(r *LoadBalancer) error {
-		r.NoTargetGroup, r.Targets, r.TargetGroupID = true, []string{}, ""
+		r.NoTargetGroup, r.Targets, r.TargetGroupID, r.TargetPort = true, []string{}, "", 0
 		r.HealthCheck, r.DeregistrationDelay, r.SlowStart, r.PathFromTemplate = HealthCheck{}, 0, 0, false
 		return nil
 	}, "lb.target_group.deleted", fmt.Sprintf("target group %s removed; load balancer %s stays", name, name))

@@ -41,6 +41,8 @@
 package elb
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 
@@ -105,6 +107,23 @@ type LoadBalancer struct {
 	LoadBalancerID string `json:"load_balancer_id,omitempty"`
 	TargetGroupID  string `json:"target_group_id,omitempty"`
 	ListenerID     string `json:"listener_id,omitempty"`
+	// TargetPort is the port an AWS target group was made with; targets
+	// are sent traffic on their launch template's port all the same.
+	TargetPort int `json:"target_port,omitempty"`
+}
+
+// IDs are the last parts of the record's ARNs: the ones it keeps, else
+// (a record made before it kept them) ones derived from its name and
+// creation time, which do not change either.
+func (r LoadBalancer) IDs() (loadBalancer, targetGroup, listener string) {
+	derive := func(kept, part string) string {
+		if kept != "" {
+			return kept
+		}
+		sum := sha256.Sum256([]byte(part + "/" + r.Name + "/" + r.CreatedAt.UTC().Format(time.RFC3339Nano)))
+		return hex.EncodeToString(sum[:8])
+	}
+	return derive(r.LoadBalancerID, "loadbalancer"), derive(r.TargetGroupID, "targetgroup"), derive(r.ListenerID, "listener")
 }
 
 // HasLoadBalancer reports whether the record holds a load balancer.
