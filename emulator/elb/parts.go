@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/lb"
 	"github.com/cattle-dev/cattle/store"
@@ -350,3 +351,7 @@ func (s *Service) checkTargetGroup(r LoadBalancer) error {
 	g.Close()
 	return nil
 }
+
+// Profile is the sandbox's timing profile: the AWS front puts AWS's
+// seconds on its clock.
+func (s *Service) Profile() timing.Profile { return s.profile }
