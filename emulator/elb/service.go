@@ -377,8 +377,11 @@ func (s *Service) checkUnused(ctx context.Context, name string, self bool) error
 			if f.TargetGroup == name && f.Weight > 0 && other.Name == name {
 				return errdefs.Conflict("ResourceInUse: target group %s is used by the listener of load balancer %s: delete the listener or the load balancer first", name, name)
 			}
-			if f.TargetGroup == name && f.Weight > 0 {
+			if f.TargetGroup == name && f.Weight > 0 && other.HasTargetGroup() {
 				return errdefs.Conflict("load balancer %s forwards to %s: change its forwards first ('cattle lb forward %s --to %s=100')", other.Name, name, other.Name, other.Name)
+			}
+			if f.TargetGroup == name && f.Weight > 0 {
+				return errdefs.Conflict("ResourceInUse: target group %s is used by the listener of load balancer %s: change its forwards or delete the listener first", name, other.Name)
 			}
 		}
 	}
