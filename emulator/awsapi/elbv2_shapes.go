@@ -15,7 +15,13 @@ import (
 // ELBv2's resources are the records of package elb: one record per name
 // holds a load balancer, its one listener and a target group of that name,
 // each of them optional (see elb's package doc). This file shapes them as
-// ELBv2 answers them; elbv2_lb.go and elbv2_tg.go are the actions.
+// ELBv2 answers them; elbv2_lb.go, elbv2_tg.go and elbv2_targets.go are the
+// actions.
+//
+// An auto scaling group attaches to a target group by name (its
+// LoadBalancer field): elbRecord(ctx, r, "TargetGroupARNs", arn, "target
+// group") turns an ARN into that record (rec.Name), and tgARN(rec) a
+// record back into its ARN.
 
 const elbARNPrefix = "arn:aws:elasticloadbalancing:" + Region + ":" + Account + ":"
 
@@ -71,11 +77,17 @@ func elbRecord(ctx context.Context, r *Request, param, arn, kind string) (elb.Lo
 }
 
 // asELBError gives cattle's not-found errors the code of the resource
-// kind the action is about; the rest keep the service's generic codes.
+// kind the action is about, and a timeout not below the interval AWS's
+// words (cattle's would show the durations on the sandbox's clock); the
+// rest keep the service's generic codes.
 func asELBError(err error, kind string) error {
 	var e *Error
-	if err != nil && !errors.As(err, &e) && errors.Is(err, errdefs.ErrNotFound) {
+	switch {
+	case err == nil || errors.As(err, &e):
+	case errors.Is(err, errdefs.ErrNotFound):
 		return Errorf(elbNotFound(kind).Code, "%s", err.Error())
+	case errors.Is(err, errdefs.ErrInvalid) && strings.Contains(err.Error(), "must be shorter than the interval"):
+		return Errorf("ValidationError", "Health check interval must be greater than the timeout (HealthCheckIntervalSeconds, HealthCheckTimeoutSeconds)")
 	}
 	return err
 }

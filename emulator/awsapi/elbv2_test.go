@@ -77,6 +77,11 @@ func TestELBv2ErrorCodes(t *testing.T) {
 			_, err := c.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{TargetGroupArn: aws.String(tg), HealthCheckIntervalSeconds: aws.Int32(301)})
 			return err
 		}, "ValidationError"},
+		{"timeout not below the interval", func() error {
+			_, err := c.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{TargetGroupArn: aws.String(tg),
+				HealthCheckIntervalSeconds: aws.Int32(10), HealthCheckTimeoutSeconds: aws.Int32(10)})
+			return err
+		}, "ValidationError"},
 		{"not an ARN", func() error {
 			_, err := c.DescribeTargetGroupAttributes(ctx, &elbv2.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String("blue")})
 			return err

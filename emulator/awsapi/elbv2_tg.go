@@ -139,7 +139,7 @@ func createTargetGroup(ctx context.Context, r *Request) (any, error) {
 		return nil, Errorf("DuplicateTargetGroupName", "A target group with the name '%s' already exists", name)
 	}
 	if err != nil {
-		return nil, err
+		return nil, asELBError(err, "target group")
 	}
 	return targetGroupsResult(r, nil, rec), nil
 }
