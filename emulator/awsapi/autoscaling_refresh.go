@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"context"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -222,6 +223,10 @@ func cancelInstanceRefresh(ctx context.Context, r *Request) (any, error) {
 	return struct{ InstanceRefreshId string }{ref.ID}, nil //nolint:revive // AWS's spelling
 }
 
+// irreversible is cattle's message for a refresh rollback cannot undo (its
+// configurations name no fixed version).
+var irreversible = regexp.MustCompile(`^refresh \S+ cannot be rolled back: `)
+
 func rollbackInstanceRefresh(ctx context.Context, r *Request) (any, error) {
 	name, err := r.Params.Required("AutoScalingGroupName")
 	if err != nil {
@@ -230,7 +235,7 @@ func rollbackInstanceRefresh(ctx context.Context, r *Request) (any, error) {
 	ref, err := r.Groups.Rollback(ctx, name)
 	if err != nil {
 		code := "ActiveInstanceRefreshNotFound"
-		if strings.Contains(err.Error(), "cannot be rolled back:") {
+		if irreversible.MatchString(err.Error()) {
 			code = "IrreversibleInstanceRefresh"
 		}
 		return nil, asgError(err, code)
