@@ -120,7 +120,7 @@ func describePolicies(ctx context.Context, r *Request) (any, error) {
 			continue
 		}
 		a := asgPolicy{AutoScalingGroupName: d.Name, PolicyName: pol.Name, PolicyARN: r.policyARN(d.Name, pol.Name),
-			PolicyType: pol.Type, EstimatedInstanceWarmup: clockOf(r).seconds(pol.InstanceWarmup), Enabled: true}
+			PolicyType: pol.Type, EstimatedInstanceWarmup: asgClock(r).seconds(pol.InstanceWarmup), Enabled: true}
 		a.TargetTrackingConfiguration.PredefinedMetricSpecification.PredefinedMetricType = pol.Metric
 		a.TargetTrackingConfiguration.TargetValue = pol.TargetValue
 		a.TargetTrackingConfiguration.DisableScaleIn = pol.DisableScaleIn

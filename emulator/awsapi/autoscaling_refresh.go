@@ -134,7 +134,7 @@ type asgRefresh struct {
 }
 
 func shapeRefresh(r *Request, ref autoscaling.Refresh, ids map[string]string, events []store.Event) asgRefresh {
-	c, p := clockOf(r), ref.Preferences
+	c, p := asgClock(r), ref.Preferences
 	out := asgRefresh{InstanceRefreshId: ref.ID, AutoScalingGroupName: ref.Group, Status: ref.Status, StatusReason: ref.StatusReason,
 		StartTime: awsTime(ref.StartTime), PercentageComplete: ref.PercentComplete, InstancesToUpdate: ref.InstancesToUpdate,
 		Strategy: "Rolling", Preferences: asgRefreshPreferences{MinHealthyPercentage: p.MinHealthyPercentage,

@@ -74,6 +74,15 @@ type asgGroup struct {
 	Status                           string `xml:",omitempty"`
 }
 
+// asgClock is the sandbox's clock (see elbClock); AWS's own without load
+// balancers.
+func asgClock(r *Request) elbClock {
+	if r.LB == nil {
+		return 1
+	}
+	return clockOf(r)
+}
+
 func awsTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 func (b *Backend) groupARN(g autoscaling.Group) string {
@@ -99,7 +108,7 @@ func instanceTemplate(inst compute.Instance) *asgLaunchTemplate {
 }
 
 func shapeGroup(ctx context.Context, r *Request, d autoscaling.GroupDetail, ids map[string]string) asgGroup {
-	c, g := clockOf(r), d.Group
+	c, g := asgClock(r), d.Group
 	out := asgGroup{AutoScalingGroupName: g.Name, AutoScalingGroupARN: r.groupARN(g),
 		LaunchTemplate: &asgLaunchTemplate{LaunchTemplateId: ids[g.Template], LaunchTemplateName: g.Template, Version: g.TemplateVersion},
 		MinSize:        g.Min, MaxSize: g.Max, DesiredCapacity: g.Desired, DefaultCooldown: 300,
@@ -242,7 +251,7 @@ func optSeconds(r *Request, p Params, name string) (*autoscaling.Duration, error
 	if n < 0 {
 		return nil, p.Invalid(name, strconv.Itoa(n), "0 or more seconds")
 	}
-	d := clockOf(r).duration(n)
+	d := asgClock(r).duration(n)
 	return &d, nil
 }
 
