@@ -90,7 +90,7 @@ func describeSubnets(_ context.Context, r *Request) (any, error) {
 	for _, z := range compute.Zones {
 		s := ec2Subnet{SubnetID: r.SubnetID(z), State: "available", VpcID: r.VpcID(), OwnerID: Account,
 			CIDR: subnetCIDRs[z], Available: 4091, AZ: AZName(z), AZID: ZoneID(z), DefaultForAz: true, MapPublicIP: true}
-		s.SubnetArn = "arn:aws:ec2:" + Region + ":" + Account + ":subnet/" + s.SubnetID
+		s.SubnetArn = ARN("ec2", "subnet/"+s.SubnetID)
 		if !oneOf(s.SubnetID, ids) || !f.match("subnet-id", s.SubnetID) || !f.match("vpc-id", s.VpcID) ||
 			!f.match("availability-zone", s.AZ) || !f.match("availability-zone-id", s.AZID) ||
 			!f.match("default-for-az", "true") || !f.match("defaultForAz", "true") || !f.match("state", "available") || !f.matchTags(nil) {
@@ -125,7 +125,7 @@ func describeSecurityGroups(_ context.Context, r *Request) (any, error) {
 	if f.match("group-id", id) && f.match("group-name", "default") && f.match("vpc-id", r.VpcID()) && f.matchTags(nil) {
 		out.Groups = append(out.Groups, group{OwnerID: Account, GroupID: id, GroupName: "default",
 			Description: "default VPC security group", VpcID: r.VpcID(),
-			Arn: "arn:aws:ec2:" + Region + ":" + Account + ":security-group/" + id})
+			Arn: ARN("ec2", "security-group/"+id)})
 	}
 	return out, nil
 }
