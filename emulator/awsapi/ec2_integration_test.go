@@ -2,13 +2,19 @@ package awsapi_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -151,6 +157,7 @@ func TestIntegrationEC2ThroughTheSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkRefusals(ctx, t, s, c)
+	checkBadInputNeverFails(ctx, t, s)
 	checkKeptAcrossRestart(ctx, t, s, c)
 }
 
@@ -190,4 +197,66 @@ func checkKeptAcrossRestart(ctx context.Context, t *testing.T, s *emulatortest.S
 	if err != nil || len(after.Subnets) != 1 || aws.ToString(after.Subnets[0].SubnetId) != aws.ToString(before.Subnets[0].SubnetId) {
 		t.Errorf("us-east-1a's subnet after a restart: %v %+v, before %+v", err, after, before.Subnets[0])
 	}
+}
+
+// ec2ActionNames are the EC2 actions the coverage page lists.
+func ec2ActionNames() []string {
+	var names []string
+	_, ec2Part, _ := strings.Cut(awsapi.CoverageMarkdown(), "## EC2")
+	ec2Part, _, _ = strings.Cut(ec2Part, "\n## ")
+	for line := range strings.SplitSeq(ec2Part, "\n") {
+		if f := strings.Split(line, "|"); len(f) > 2 && strings.TrimSpace(f[1]) != "Action" && !strings.HasPrefix(f[1], "-") {
+			names = append(names, strings.TrimSpace(f[1]))
+		}
+	}
+	return names
+}
+
+// checkBadInputNeverFails sends each EC2 action nothing, then nonsense: it
+// answers a 4xx in EC2's error shape every time, and serves on.
+func checkBadInputNeverFails(ctx context.Context, t *testing.T, s *emulatortest.Sandbox) {
+	t.Helper()
+	creds, err := awsapi.ReadCredentials(emulator.PathsIn(s.StateDir).AWSCredentials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonsense := url.Values{"InstanceId.1": {"i-x"}, "LaunchTemplateName": {"no such\x00"}, "LaunchTemplateId": {"lt-zz"},
+		"MaxResults": {"-1"}, "Filter.1.Name": {"bogus"}, "Filter.1.Value.1": {"["}, "SetDefaultVersion": {"abc"},
+		"LaunchTemplateData.UserData": {"%%%"}, "MinCount": {"9999"}, "MaxCount": {"x"}, "NextToken": {"zzz"},
+		"LaunchTemplate.LaunchTemplateName": {"nope"}, "SubnetId.1": {"subnet-1"}, "ImageId.1": {"ami-1"}, "InstanceType.1": {"t9.huge"},
+		"VpcId.1": {"vpc-1"}, "GroupName.1": {"web"}, "Owner.1": {"someone"}, "SourceVersion": {"99"}}
+	names := ec2ActionNames()
+	if len(names) < 15 {
+		t.Fatalf("the coverage page lists only %v", names)
+	}
+	for _, name := range names {
+		for _, extra := range []url.Values{{}, nonsense} {
+			form := url.Values{"Action": {name}, "Version": {"2016-11-15"}}
+			for k, v := range extra {
+				form[k] = v
+			}
+			status, body := signedPost(ctx, t, s.Daemon.AWSAddr(), creds, form.Encode())
+			if status >= 500 || (status >= 400 && !strings.Contains(body, "<Response><Errors><Error><Code>")) {
+				t.Errorf("%s with %d bad parameters: %d %s", name, len(extra), status, body)
+			}
+		}
+	}
+}
+
+func signedPost(ctx context.Context, t *testing.T, addr string, creds awsapi.Credentials, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	sum := sha256.Sum256([]byte(body))
+	ac := aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}
+	if err := v4.NewSigner().SignHTTP(ctx, ac, req, hex.EncodeToString(sum[:]), "ec2", awsapi.Region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
