@@ -144,9 +144,9 @@ func waitRefresh(t *testing.T, c *asg.Client, name, id string, want asgtypes.Ins
 }
 
 // fastRefresh launches every replacement at once.
-func fastRefresh(autoRollback bool) *asgtypes.RefreshPreferences {
+func fastRefresh() *asgtypes.RefreshPreferences {
 	return &asgtypes.RefreshPreferences{MinHealthyPercentage: aws.Int32(100), MaxHealthyPercentage: aws.Int32(200),
-		SkipMatching: aws.Bool(true), AutoRollback: aws.Bool(autoRollback)}
+		SkipMatching: aws.Bool(true)}
 }
 
 // held stops at a checkpoint of 50% for an hour on AWS's clock (with 100%
@@ -157,11 +157,13 @@ func held() *asgtypes.RefreshPreferences {
 		CheckpointDelay: aws.Int32(3600), SkipMatching: aws.Bool(true)}
 }
 
-// Through the Auto Scaling SDK on a group cattle runs: a group of 2 in two
-// subnets comes InService; a refresh to v2 succeeds; a refresh to a v3
-// that fails its health checks rolls itself back; a refresh held at a
-// checkpoint is rolled back on request; a cancel, then a second one.
+// Through the Auto Scaling SDK on templates made with cattle's own API
+// (the story test has the rollbacks): a group of 2 in two subnets with a
+// target group comes InService; a refresh to v2 succeeds, and a second
+// one meanwhile is refused; a cancel, then a second one; capacity,
+// terminate with decrement, activities, delete.
 func TestIntegrationAutoScalingThroughTheSDK(t *testing.T) {
+	t.Parallel()
 	s := emulatortest.Start(t)
 	ctx := context.Background()
 	appTemplates(t, s)
@@ -169,9 +171,9 @@ func TestIntegrationAutoScalingThroughTheSDK(t *testing.T) {
 	nw := &awsapi.Backend{Sandbox: s.Name}
 	tg, _ := alb(t, s)
 	in := &asg.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String("app"),
-		TargetGroupARNs: []string{tg}, HealthCheckType: aws.String("ELB"), HealthCheckGracePeriod: aws.Int32(60),
-		LaunchTemplate: &asgtypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("app"), Version: aws.String("1")},
-		MinSize:        aws.Int32(1), MaxSize: aws.Int32(4), DesiredCapacity: aws.Int32(2),
+		TargetGroupARNs: []string{tg},
+		LaunchTemplate:  &asgtypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("app"), Version: aws.String("1")},
+		MinSize:         aws.Int32(1), MaxSize: aws.Int32(4), DesiredCapacity: aws.Int32(2),
 		VPCZoneIdentifier: aws.String(nw.SubnetID("zone-a") + "," + nw.SubnetID("zone-b")),
 		Tags:              []asgtypes.Tag{{Key: aws.String("team"), Value: aws.String("web")}}}
 	if _, err := c.CreateAutoScalingGroup(ctx, in); err != nil {
@@ -190,7 +192,7 @@ func TestIntegrationAutoScalingThroughTheSDK(t *testing.T) {
 		t.Errorf("group %+v: want instances in us-east-1a and us-east-1b, its tag, its launch template id and target group %s", g, tg)
 	}
 
-	v2 := startRefresh(t, c, "app", "2", fastRefresh(false))
+	v2 := startRefresh(t, c, "app", "2", fastRefresh())
 	if _, err := c.StartInstanceRefresh(ctx, &asg.StartInstanceRefreshInput{AutoScalingGroupName: aws.String("app")}); errorCode(err) != "InstanceRefreshInProgress" {
 		t.Errorf("a second refresh while one runs: %v, want InstanceRefreshInProgress", err)
 	}
@@ -199,34 +201,17 @@ func TestIntegrationAutoScalingThroughTheSDK(t *testing.T) {
 	}
 	waitInService(t, c, "app", 2, "2")
 
-	v3 := startRefresh(t, c, "app", "3", fastRefresh(true))
-	r := waitRefresh(t, c, "app", v3, asgtypes.InstanceRefreshStatusRollbackSuccessful)
-	if r.RollbackDetails == nil || aws.ToString(r.RollbackDetails.RollbackReason) == "" {
-		t.Errorf("auto rolled back refresh without RollbackDetails: %+v", r)
-	}
-	waitInService(t, c, "app", 2, "2")
-
-	checkManualRollbackAndCancel(t, c)
+	checkCancel(t, c)
 	checkGroupActions(t, c)
 }
 
-func checkManualRollbackAndCancel(t *testing.T, c *asg.Client) {
+func checkCancel(t *testing.T, c *asg.Client) {
 	t.Helper()
 	ctx := context.Background()
 	name := aws.String("app")
-	v1 := startRefresh(t, c, "app", "1", held())
-	testutil.WaitFor(t, "refresh "+v1+" at its checkpoint", 2*time.Minute, func() bool {
-		return aws.ToInt32(describeRefresh(t, c, "app", v1).PercentageComplete) >= 50
-	})
-	if _, err := c.RollbackInstanceRefresh(ctx, &asg.RollbackInstanceRefreshInput{AutoScalingGroupName: name}); err != nil {
-		t.Fatal(err)
-	}
-	waitRefresh(t, c, "app", v1, asgtypes.InstanceRefreshStatusRollbackSuccessful)
-	waitInService(t, c, "app", 2, "2")
 	if _, err := c.RollbackInstanceRefresh(ctx, &asg.RollbackInstanceRefreshInput{AutoScalingGroupName: name}); errorCode(err) != "ActiveInstanceRefreshNotFound" {
 		t.Errorf("rolling back a finished refresh: %v, want ActiveInstanceRefreshNotFound", err)
 	}
-
 	again := startRefresh(t, c, "app", "1", held())
 	out, err := c.CancelInstanceRefresh(ctx, &asg.CancelInstanceRefreshInput{AutoScalingGroupName: name})
 	if err != nil || aws.ToString(out.InstanceRefreshId) != again {
