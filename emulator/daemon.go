@@ -75,12 +75,11 @@ type Daemon struct {
 
 	servers  []*http.Server
 	sessions *api.Sessions
-	metrics  *observe.Metrics
 	stream   *observe.Stream
-	apiAddr string
-	regAddr string
-	cancel  context.CancelFunc
-	bg      sync.WaitGroup
+	apiAddr  string
+	regAddr  string
+	cancel   context.CancelFunc
+	bg       sync.WaitGroup
 	// inflight counts requests being served, so that an abrupt stop ends
 	// only once nothing of this daemon runs on.
 	inflight sync.WaitGroup
@@ -270,10 +269,9 @@ func (d *Daemon) serve() error {
 		Baker: d.baker, Sessions: d.sessions, Status: d.status, Shutdown: d.shutdownFromAPI,
 	})
 	src := observe.Source{Compute: d.compute, LB: d.lbs, Groups: d.groups, DB: d.db}
-	d.metrics = observe.NewMetrics(src)
 	d.stream = observe.NewStream(src, dashboardInterval)
 	handler := http.NewServeMux()
-	observe.Routes(handler, d.metrics, d.stream, api.DashboardPath, apiHandler)
+	observe.Routes(handler, observe.NewMetrics(src), d.stream, api.DashboardPath, apiHandler)
 	token, err := loadToken(d.paths.Token)
 	if err != nil {
 		return err

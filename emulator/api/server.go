@@ -27,8 +27,8 @@ type Backend struct {
 	// Repositories are the registry's repository records.
 	Repositories *registry.Repositories
 	// Baker runs bakes; nil refuses them.
-	Baker    *bake.Baker
-	DB       *store.DB
+	Baker *bake.Baker
+	DB    *store.DB
 	// Sessions mint the dashboard's login codes; nil refuses them.
 	Sessions *Sessions
 	Status   func(ctx context.Context) (Status, error)
