@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -88,15 +89,23 @@ func (s *Sessions) admits(r *http.Request) bool {
 	return err == nil && subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.secret)) == 1
 }
 
-// login swaps a valid code on the dashboard's address for the cookie and
-// redirects to the page without it; false leaves the request to be refused.
+// login answers a request for the dashboard page that the guard would
+// refuse: a valid code is swapped for the cookie and the browser sent on to
+// the page without it; anything else gets a page saying how to get a new
+// link. False leaves any other request to be refused as usual.
 func (s *Sessions) login(w http.ResponseWriter, r *http.Request) bool {
 	if s == nil || r.Method != http.MethodGet || r.URL.Path != DashboardPath {
 		return false
 	}
 	code := r.URL.Query().Get("code")
-	if code == "" || !s.redeem(code) {
-		return false
+	if !s.redeem(code) {
+		// A person opened this in a browser: tell them, in words, what
+		// to do rather than ask for a bearer token.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, "This dashboard link was used already or has expired (a link works once, within 5 minutes).\n"+
+			"Run 'cattle dashboard' for a new one.\n")
+		return true
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName(r.Host), Value: s.secret, Path: "/",
 		HttpOnly: true, SameSite: http.SameSiteStrictMode})

@@ -40,8 +40,11 @@ func TestDashboardCodeLogsABrowserInOnceAndOnlyToRead(t *testing.T) {
 	if len(cookies) != 1 || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode || cookies[0].Name != "cattle_session_4000" {
 		t.Fatalf("login set cookies %+v: want one HttpOnly, SameSite=Strict cookie named for the port", cookies)
 	}
-	if w := browserGet(h, "GET", DashboardPath+"?code="+code, host, nil); w.Code != http.StatusUnauthorized {
-		t.Errorf("the code used a second time: %d, want 401", w.Code)
+	for _, target := range []string{DashboardPath + "?code=" + code, DashboardPath} {
+		w := browserGet(h, "GET", target, host, nil)
+		if w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "cattle dashboard") {
+			t.Errorf("GET %s without a session: %d %q, want 401 naming 'cattle dashboard'", target, w.Code, w.Body)
+		}
 	}
 	for _, path := range []string{DashboardPath, "/v1/stream", "/metrics", "/v1/groups"} {
 		if w := browserGet(h, "GET", path, host, cookies); w.Code != http.StatusOK {

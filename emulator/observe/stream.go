@@ -82,7 +82,7 @@ type hello struct {
 
 type update struct {
 	View   view        `json:"view"`
-	Point  point       `json:"point"`
+	Point  *point      `json:"point,omitempty"` // none at a first reading: no rate yet
 	Events []eventView `json:"events"`
 }
 
@@ -119,6 +119,7 @@ func (s *Stream) unsubscribe(sub *subscriber) {
 func (s *Stream) run() {
 	t := time.NewTicker(s.interval)
 	defer t.Stop()
+	s.rates = nil // a rate across the time nobody watched means nothing
 	for {
 		f := s.sample()
 		if !s.broadcast(f) {
@@ -176,13 +177,17 @@ func (s *Stream) sample() []byte {
 	if len(evs) > 0 {
 		s.seen = evs[len(evs)-1].Seq
 	}
+	var pp *point
 	s.mu.Lock()
-	s.history = append(s.history, p)
-	s.history = s.history[max(len(s.history)-historyPoints, 0):]
+	if s.rates.last != nil {
+		pp = &p
+		s.history = append(s.history, p)
+		s.history = s.history[max(len(s.history)-historyPoints, 0):]
+	}
 	s.events = append(s.events, nev...)
 	s.events = s.events[max(len(s.events)-historyEvents, 0):]
 	s.mu.Unlock()
-	return frame("update", update{View: v, Point: p, Events: nev})
+	return frame("update", update{View: v, Point: pp, Events: nev})
 }
 
 // ServeHTTP serves the stream as server-sent events.

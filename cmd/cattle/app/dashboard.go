@@ -59,7 +59,7 @@ func newDashboardCommand(env *Env) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&noOpen, "no-open", false, "only print the link; do not start a browser")
-	return cmd
+	return listing(cmd)
 }
 
 // openBrowser starts the desktop's browser at url where there is one, and
