@@ -53,6 +53,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newDriftCommand(env),
 		newScenarioCommand(env),
 		newEventsCommand(env),
+		newDashboardCommand(env),
 		newStateCommand(env),
 		newSandboxesCommand(env),
 		newDemoAppCommand(env),
