@@ -188,7 +188,8 @@ func TestIntegrationBenchScaleOut(t *testing.T) {
 	s := benchSandbox(t)
 	ctx := context.Background()
 	c := s.Client
-	v := webTemplates(t, c)
+	webTemplates(t, c)
+	ref := engineRef(t, c)
 	const n = 50
 
 	start := time.Now()
@@ -200,7 +201,7 @@ func TestIntegrationBenchScaleOut(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			out, err := exec.Command("docker", "run", "-d", "--label", sandbox.LabelSandbox+"="+s.Name,
-				"--network", "cattle-"+s.Name, "-p", "127.0.0.1::8080", v.ImageDigest).Output()
+				"--network", "cattle-"+s.Name, "-p", "127.0.0.1::8080", ref).Output()
 			ids[i], errs[i] = strings.TrimSpace(string(out)), err
 		}()
 	}
