@@ -17,6 +17,7 @@ import (
 
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
+	"github.com/cattle-dev/cattle/emulator/awsapi"
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/drift"
 	"github.com/cattle-dev/cattle/emulator/elb"
@@ -43,6 +44,8 @@ type Options struct {
 	APIAddr string
 	// RegistryAddr is where the OCI registry listens, chosen and kept as APIAddr.
 	RegistryAddr string
+	// AWSAddr is where the AWS endpoint listens, chosen and kept as APIAddr.
+	AWSAddr string
 	// Owner, for an ephemeral sandbox, is the process it lives for: once
 	// that is gone, PruneOrphans may remove the sandbox.
 	Owner *Owner
@@ -54,6 +57,7 @@ type PIDFile struct {
 	API      string `json:"api"`
 	Socket   string `json:"socket"`
 	Registry string `json:"registry"`
+	AWS      string `json:"aws,omitempty"`
 }
 
 // Daemon is a running sandbox.
@@ -78,6 +82,7 @@ type Daemon struct {
 	stream   *observe.Stream
 	apiAddr  string
 	regAddr  string
+	awsAddr  string
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
 	// inflight counts requests being served, so that an abrupt stop ends
@@ -96,6 +101,7 @@ const kindDaemon = "daemon"
 type daemonRecord struct {
 	APIAddr      string `json:"api_addr"`
 	RegistryAddr string `json:"registry_addr,omitempty"`
+	AWSAddr      string `json:"aws_addr,omitempty"`
 }
 
 // Start brings a sandbox up: it opens the state, checks the engine, adopts
@@ -112,6 +118,9 @@ func Start(ctx context.Context, opts Options) (*Daemon, error) {
 	}
 	if opts.RegistryAddr == "" {
 		opts.RegistryAddr = "127.0.0.1:0"
+	}
+	if opts.AWSAddr == "" {
+		opts.AWSAddr = "127.0.0.1:0"
 	}
 	paths := PathsIn(opts.StateDir)
 	if err := os.MkdirAll(paths.Dir, 0o700); err != nil {
@@ -300,7 +309,10 @@ func (d *Daemon) serve() error {
 	} {
 		d.startServer(l.ln, l.handler)
 	}
-	pf, _ := json.Marshal(PIDFile{PID: os.Getpid(), API: d.apiAddr, Socket: d.paths.Socket, Registry: d.regAddr})
+	if err := d.serveAWS(); err != nil {
+		return err
+	}
+	pf, _ := json.Marshal(PIDFile{PID: os.Getpid(), API: d.apiAddr, Socket: d.paths.Socket, Registry: d.regAddr, AWS: d.awsAddr})
 	return os.WriteFile(d.paths.PID, pf, 0o600)
 }
 
@@ -330,6 +342,25 @@ func (d *Daemon) serveRegistry() error {
 	// No token on the registry, as on any local registry (the docker CLI
 	// pushes without a login), but the Host and Origin rules hold.
 	d.startServer(regLn, api.Guard(d.reg, api.GuardOptions{}))
+	return nil
+}
+
+// serveAWS listens at the AWS endpoint's address and serves it, admitting
+// requests signed with the sandbox's own access key.
+func (d *Daemon) serveAWS() error {
+	creds, err := awsapi.LoadCredentials(d.paths.AWSCredentials)
+	if err != nil {
+		return err
+	}
+	ln, err := d.listenTCP(d.opts.AWSAddr, "AWS endpoint", func(r *daemonRecord) *string { return &r.AWSAddr })
+	if err != nil {
+		return err
+	}
+	d.awsAddr = ln.Addr().String()
+	d.startServer(ln, awsapi.NewServer(awsapi.Backend{
+		Compute: d.compute, LB: d.lbs, Groups: d.groups, Images: d.images, Repositories: d.reg.Repositories(),
+		Sandbox: d.opts.Sandbox, RegistryAddr: d.regAddr,
+	}, creds))
 	return nil
 }
 
@@ -392,6 +423,7 @@ func (d *Daemon) status(ctx context.Context) (api.Status, error) {
 	counts["images"] = len(imgs)
 	return api.Status{
 		Sandbox: d.opts.Sandbox, PID: os.Getpid(), API: d.apiAddr, Registry: d.regAddr, Socket: d.paths.Socket,
+		AWSEndpoint: "http://" + d.awsAddr, Region: awsapi.Region,
 		StateDir: d.paths.Dir, Network: d.network, Timing: d.opts.Timing.Name,
 		EngineVersion: d.info.Version, EngineHost: d.info.Host,
 		StartedAt: d.started.UTC().Format(time.RFC3339), Counts: counts,
@@ -403,6 +435,9 @@ func (d *Daemon) APIAddr() string { return d.apiAddr }
 
 // RegistryBlobGets is how many blob downloads the registry has served.
 func (d *Daemon) RegistryBlobGets() int64 { return d.reg.BlobGets() }
+
+// AWSAddr is the 127.0.0.1 address of the AWS endpoint.
+func (d *Daemon) AWSAddr() string { return d.awsAddr }
 
 // RegistryAddr is the 127.0.0.1 address of the OCI registry.
 func (d *Daemon) RegistryAddr() string { return d.regAddr }

@@ -47,18 +47,21 @@ type Paths struct {
 	Owner  string // the name of the sandbox the directory belongs to
 	// Registry is the OCI registry's content (blobs, manifests, tags).
 	Registry string
+	// AWSCredentials is the AWS endpoint's access key and secret (0600).
+	AWSCredentials string
 }
 
 // PathsIn returns the files of state directory dir.
 func PathsIn(dir string) Paths {
 	return Paths{
-		Dir:      dir,
-		DB:       filepath.Join(dir, "state.db"),
-		Socket:   filepath.Join(dir, "cattle.sock"),
-		PID:      filepath.Join(dir, "daemon.json"),
-		Log:      filepath.Join(dir, "daemon.log"),
-		Token:    filepath.Join(dir, "api-token"),
-		Owner:    filepath.Join(dir, "sandbox"),
-		Registry: filepath.Join(dir, "registry"),
+		Dir:            dir,
+		DB:             filepath.Join(dir, "state.db"),
+		Socket:         filepath.Join(dir, "cattle.sock"),
+		PID:            filepath.Join(dir, "daemon.json"),
+		Log:            filepath.Join(dir, "daemon.log"),
+		Token:          filepath.Join(dir, "api-token"),
+		Owner:          filepath.Join(dir, "sandbox"),
+		Registry:       filepath.Join(dir, "registry"),
+		AWSCredentials: filepath.Join(dir, "aws-credentials.json"),
 	}
 }

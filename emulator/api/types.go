@@ -17,8 +17,10 @@ type DashboardLogin struct {
 type Status struct {
 	Sandbox       string         `json:"sandbox"`
 	PID           int            `json:"pid"`
-	API           string         `json:"api"`      // 127.0.0.1:port of the HTTP API
-	Registry      string         `json:"registry"` // 127.0.0.1:port of the OCI registry
+	API           string         `json:"api"`          // 127.0.0.1:port of the HTTP API
+	Registry      string         `json:"registry"`     // 127.0.0.1:port of the OCI registry
+	AWSEndpoint   string         `json:"aws_endpoint"` // http://127.0.0.1:port of the AWS endpoint
+	Region        string         `json:"aws_region"`   // the AWS region the endpoint is
 	Socket        string         `json:"socket"`
 	StateDir      string         `json:"state_dir"`
 	Network       string         `json:"network"`

@@ -44,6 +44,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newUpCommand(env),
 		newDownCommand(env),
 		newStatusCommand(env),
+		newAWSEnvCommand(env),
 		newImagesCommand(env),
 		newReposCommand(env),
 		newTemplatesCommand(env),

@@ -19,6 +19,7 @@ func newStatusCommand(env *Env) *cobra.Command {
 			fmt.Fprintf(t, "pid\t%d\n", st.PID)
 			fmt.Fprintf(t, "api\thttp://%s\n", st.API)
 			fmt.Fprintf(t, "registry\t%s\n", st.Registry)
+			fmt.Fprintf(t, "aws endpoint\t%s (%s; cattle aws-env)\n", st.AWSEndpoint, st.Region)
 			fmt.Fprintf(t, "state dir\t%s\n", st.StateDir)
 			fmt.Fprintf(t, "network\t%s\n", st.Network)
 			fmt.Fprintf(t, "timing\t%s\n", st.Timing)

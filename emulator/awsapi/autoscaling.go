@@ -1,0 +1,6 @@
+package awsapi
+
+// autoscalingActions are Auto Scaling's actions (signing name autoscaling).
+func autoscalingActions() []Action {
+	return nil
+}
