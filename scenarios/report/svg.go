@@ -315,7 +315,11 @@ func xAxis(b *strings.Builder, f frame) {
 	for t := time.Duration(0); t <= f.span; t += step {
 		x := f.x(t)
 		fmt.Fprintf(b, `<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#9ca3af"/>`, num(x), num(x), num(f.bottom()), num(f.bottom()+4))
-		fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="middle" fill="#6b7280">%s</text>`, num(x), num(f.bottom()+17), since(t))
+		anchor := "middle"
+		if x > f.left+f.w-24 {
+			anchor = "end"
+		}
+		fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="%s" fill="#6b7280">%s</text>`, num(x), num(f.bottom()+17), anchor, since(t))
 	}
 	fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="end" fill="#9ca3af" font-size="11">time since the run started</text>`,
 		num(f.left+f.w), num(f.bottom()+31))
