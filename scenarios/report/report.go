@@ -85,7 +85,10 @@ type Marker struct {
 // Phase is a span of the run: a refresh from start to end.
 type Phase struct {
 	From, To time.Duration
-	Label    string
+	// Label is what changed: "web:2 -> web:3"; Step names the step that
+	// started it, when it has a name: "broken v3".
+	Label string
+	Step  string
 	// Outcome is the refresh's last status: Successful, RollbackSuccessful.
 	Outcome string
 }

@@ -225,13 +225,33 @@ func phases(b *strings.Builder, f frame, ps []Phase) {
 			shade, strip = "#fee2e2", "#dc2626"
 		}
 		w := max(x1-x0, 2)
-		fmt.Fprintf(b, `<g class="phase" data-outcome="%s"><title>%s: %s</title>`, esc(p.Outcome), esc(p.Label), esc(p.Outcome))
+		fmt.Fprintf(b, `<g class="phase" data-outcome="%s" data-step="%s"><title>%s: %s</title>`,
+			esc(p.Outcome), esc(p.Step), esc(p.name()), esc(p.Outcome))
 		fmt.Fprintf(b, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s" fill-opacity="0.6"/>`,
 			num(x0), num(f.top), num(w), num(f.h), shade)
 		fmt.Fprintf(b, `<rect x="%s" y="%d" width="%s" height="18" rx="3" fill="%s"/>`, num(x0), phaseRow, num(w), strip)
 		fmt.Fprintf(b, `<text x="%s" y="%d" font-size="11" fill="#fff" font-weight="600">%s</text></g>`,
-			num(x0+4), phaseRow+13, esc(clipText(p.Label+" · "+p.Outcome, w-4)))
+			num(x0+4), phaseRow+13, esc(p.fit(w-4)))
 	}
+}
+
+// name is the step's name and the change, or the change alone.
+func (p Phase) name() string {
+	if p.Step == "" {
+		return p.Label
+	}
+	return p.Step + " (" + p.Label + ")"
+}
+
+// fit is the longest label of the phase that fits a width, its outcome
+// kept as long as one does.
+func (p Phase) fit(width float64) string {
+	for _, s := range []string{p.name() + " · " + p.Outcome, p.Step + " · " + p.Outcome, p.Label + " · " + p.Outcome, p.Outcome} {
+		if !strings.HasPrefix(s, " · ") && clipText(s, width) == s {
+			return s
+		}
+	}
+	return clipText(p.Outcome, width)
 }
 
 func failedOutcome(o string) bool {
@@ -354,7 +374,7 @@ func niceCeil(v float64) float64 {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 4, 5, 10} {
+	for _, m := range []float64{1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
 		if v <= m*p {
 			return m * p
 		}

@@ -66,11 +66,11 @@ func nameRefreshes(res *Result, phases []report.Phase, ms []report.Marker) {
 			if st.Kind != "refresh" || st.Title == st.Source || p.From < from || p.From > to {
 				continue
 			}
+			phases[i].Step = st.Title
 			named := st.Title + " (" + p.Label + ")"
 			for j := range ms {
 				ms[j].Label = strings.Replace(ms[j].Label, p.Label, named, 1)
 			}
-			phases[i].Label = named
 			break
 		}
 	}

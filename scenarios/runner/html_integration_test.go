@@ -39,8 +39,9 @@ func checkTourReport(t *testing.T, res *Result) {
 	for _, want := range []string{
 		"PASS", "scenario tour", "the herd is up", "rolling update to v2", "broken v3", "an instance dies", "a hotfix by hand",
 		`data-version="v1"`, `data-version="v2"`, `data-series="errors"`,
-		`class="phase" data-outcome="Successful"`, `class="phase" data-outcome="RollbackSuccessful"`,
-		"broken v3 (web:2 -&gt; web:3) · RollbackSuccessful", "rollback: rolling back to web:2",
+		`class="phase" data-outcome="Successful" data-step="rolling update to v2"`,
+		`class="phase" data-outcome="RollbackSuccessful" data-step="broken v3"`,
+		"refresh RollbackSuccessful: broken v3 (web:2 -&gt; web:3)", "rollback: rolling back to web:2",
 		"injected by step 21: an instance dies", victim[0] + " replaced by i-",
 	} {
 		if !strings.Contains(text, want) {
