@@ -35,6 +35,7 @@ type view struct {
 	Generated   string
 	Counts      map[string]int
 	Charts      []chartView
+	StepsChart  template.HTML
 	Bars        []barView
 	Events      []Event
 	EventsLeft  int
@@ -70,6 +71,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 			Latency: template.HTML(latencyChart(r, ld)), Versions: strings.Join(ld.Series.Versions(), ", ")})
 	}
 	v.NoLoad = len(r.Loads) == 0
+	v.StepsChart = template.HTML(stepsChart(r, false))
 	span := max(r.Duration, time.Second)
 	for _, s := range r.Steps {
 		b := barView{Step: s, Notes: clipNotes(s.Notes)}
@@ -94,16 +96,15 @@ func WriteHTML(w io.Writer, r *Report) error {
 
 // WriteSVG writes one chart as an SVG file: the first load's requests by
 // version and errors, with the refresh phases and the numbered markers
-// listed under it. A run without a load gets the phases and markers
-// alone.
+// listed under it. A run without load gets its steps over time instead.
 func WriteSVG(w io.Writer, r *Report) error {
-	ld := Load{Name: "(none)", Series: NewSeries(r.Started)}
-	if len(r.Loads) > 0 {
-		ld = r.Loads[0]
-	}
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	b.WriteString(requestsChart(r, ld, true))
+	if len(r.Loads) > 0 {
+		b.WriteString(requestsChart(r, r.Loads[0], true))
+	} else {
+		b.WriteString(stepsChart(r, true))
+	}
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err

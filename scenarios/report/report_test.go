@@ -110,8 +110,8 @@ func checkPage(t *testing.T, page []byte, wants ...string) {
 			}
 		}
 	}
-	if svgs < 2 {
-		t.Errorf("%d charts, want the requests and the latency charts", svgs)
+	if svgs < 3 {
+		t.Errorf("%d charts, want the steps, requests and latency charts", svgs)
 	}
 	text := string(page)
 	if strings.Contains(text, "@import") || strings.Contains(text, "url(") || strings.Contains(text, "<script>alert") {
@@ -236,7 +236,15 @@ func TestWriteSVG(t *testing.T) {
 	if strings.Contains(svg, "<all good>") {
 		t.Error("a label went into the SVG unescaped")
 	}
-	if err := WriteSVG(&out, &Report{Scenario: "quiet", Started: t0}); err != nil {
-		t.Errorf("a run without load: %v", err)
+	out.Reset()
+	quiet := sampleReport(s, time.Minute)
+	quiet.Loads = nil
+	if err := WriteSVG(&out, quiet); err != nil {
+		t.Fatalf("a run without load: %v", err)
+	}
+	for _, want := range []string{"steps over time", `class="step" data-status="failed"`, `>roll</text>`, "i-0aa replaced by i-0bb"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the SVG of a run without load lacks %s", want)
+		}
 	}
 }

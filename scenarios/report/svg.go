@@ -19,6 +19,7 @@ const (
 	markerRow    = 38 // the markers' numbers
 	phaseRow     = 50 // the refreshes' strip, above the plot
 	plotHeight   = 220
+	stepsHeight  = 40
 	axisHeight   = 34
 	keyRowHeight = 18
 )
@@ -60,8 +61,8 @@ type frame struct {
 	h    float64
 }
 
-func newFrame(span time.Duration) frame {
-	return frame{span: max(span, time.Second), left: plotLeft, w: chartWidth - plotLeft - plotRight, top: plotTop, h: plotHeight}
+func newFrame(span time.Duration, h float64) frame {
+	return frame{span: max(span, time.Second), left: plotLeft, w: chartWidth - plotLeft - plotRight, top: plotTop, h: h}
 }
 
 func (f frame) x(at time.Duration) float64 {
@@ -88,7 +89,7 @@ func svgOpen(b *strings.Builder, height int, label string) {
 // own).
 func requestsChart(r *Report, ld Load, withKey bool) string {
 	var b strings.Builder
-	f := newFrame(r.Duration)
+	f := newFrame(r.Duration, plotHeight)
 	height := plotTop + plotHeight + axisHeight
 	if withKey {
 		height += keyHeight(len(r.Markers))
@@ -125,10 +126,50 @@ func requestsChart(r *Report, ld Load, withKey bool) string {
 	return b.String()
 }
 
+// stepsChart draws the run on one lane: each step a bar from its start to
+// its end, coloured by its result, under the refresh phases and the
+// markers. A run without load gets this chart alone.
+func stepsChart(r *Report, withKey bool) string {
+	var b strings.Builder
+	f := newFrame(r.Duration, stepsHeight)
+	height := plotTop + stepsHeight + axisHeight
+	if withKey {
+		height += keyHeight(len(r.Markers))
+	}
+	svgOpen(&b, height, "the steps of the run over time, with refreshes and faults marked")
+	title(&b, "steps over time, with refreshes and faults")
+	phases(&b, f, r.Phases)
+	for i, st := range r.Steps {
+		if st.Status == StatusSkipped {
+			continue
+		}
+		col, ink := []string{"#15803d", "#86efac"}[i%2], []string{"#ffffff", "#052e16"}[i%2] // neighbours told apart
+		if st.Status == StatusFailed {
+			col, ink = errorColor, "#ffffff"
+		}
+		x0, x1 := f.x(st.At), f.x(st.At+st.Duration)
+		y := f.top + f.h/2 - 11
+		fmt.Fprintf(&b, `<g class="step" data-status="%s"><title>%s %s  %s: %s</title>`, esc(st.Status), esc(since(st.At)), esc(st.Label), esc(st.Status), esc(st.Title))
+		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="22" fill="%s"/>`, num(x0), num(y), num(max(x1-x0, 2)), col)
+		if name := clipText(st.Title, x1-x0); st.Title != st.Source && name != "" && !strings.HasSuffix(name, "…") {
+			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="11" fill="%s">%s</text>`, num(x0+3), num(y+15), ink, esc(name))
+		}
+		b.WriteString(`</g>`)
+	}
+	markers(&b, f, r.Markers)
+	xAxis(&b, f)
+	legend(&b, []keyItem{{"passed", "#16a34a"}, {"failed", errorColor}})
+	if withKey {
+		markerKey(&b, r.Markers, plotTop+stepsHeight+axisHeight)
+	}
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
 // latencyChart draws p50 and p99 per bucket on a log scale.
 func latencyChart(r *Report, ld Load) string {
 	var b strings.Builder
-	f := newFrame(r.Duration)
+	f := newFrame(r.Duration, plotHeight)
 	svgOpen(&b, plotTop+plotHeight+axisHeight, "latency percentiles p50 and p99 for load "+ld.Name)
 	pts := ld.Series.Points()
 	lo, hi := time.Millisecond, 10*time.Millisecond

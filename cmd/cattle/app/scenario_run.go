@@ -38,8 +38,8 @@ func newScenarioRunCommand(env *Env) *cobra.Command {
 				"--html writes one self-contained page (no script, nothing fetched: it opens offline and keeps as\n"+
 				"a CI artifact): the steps with their evidence, and charts over time of the load's requests by\n"+
 				"the version answering, errors and latency (p50, p99), with each refresh, rollback, injected\n"+
-				"fault and replaced instance marked. --svg writes the requests chart alone, for a README or a\n"+
-				"pull request.\n\n"+
+				"fault and replaced instance marked. --svg writes the requests chart alone (without load: the\n"+
+				"steps over time), for a README or a pull request.\n\n"+
 				"Exit 0: every step passed; 1: a step failed (with its evidence); 2: a bad file or environment."),
 		Example: "  cattle scenario run tour\n  cattle scenario run my-scenario.yaml --junit report.xml\n" +
 			"  cattle scenario run tour --html tour.html --svg tour.svg",
