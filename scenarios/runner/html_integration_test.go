@@ -2,10 +2,15 @@ package runner
 
 import (
 	"bytes"
+	"context"
+	"image/color"
+	imgpng "image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 )
@@ -60,7 +65,45 @@ func checkTourReport(t *testing.T, res *Result) {
 			t.Errorf("the tour's SVG chart lacks %q", want)
 		}
 	}
+	openInBrowser(t, page, filepath.Join(dir, "tour.png"))
 	t.Logf("report of the tour: %s (%d bytes), chart %s", page, len(text), svg)
+}
+
+// openInBrowser opens a page in headless chromium, where there is one,
+// with every network request sent to a dead proxy: its screenshot must be
+// more than a blank page.
+func openInBrowser(t *testing.T, page, png string) {
+	t.Helper()
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Logf("no chromium: the report is not opened in a browser (%v)", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+		"--user-data-dir=" + t.TempDir(), "--window-size=1280,2000"}
+	if out, err := exec.CommandContext(ctx, bin, append(args, "--screenshot="+png, "file://"+page)...).CombinedOutput(); err != nil {
+		t.Fatalf("chromium --screenshot: %v\n%s", err, out)
+	}
+	f, err := os.Open(png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := imgpng.Decode(f)
+	if err != nil {
+		t.Fatalf("the screenshot: %v", err)
+	}
+	colours := map[color.RGBA]bool{}
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y += 7 {
+		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x += 7 {
+			colours[color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)] = true
+		}
+	}
+	if len(colours) < 20 {
+		t.Errorf("the screenshot %s has %d colours: a blank page?", png, len(colours))
+	}
 }
 
 // checkOffline parses a page as HTML and fails on anything it would fetch:
