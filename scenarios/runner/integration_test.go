@@ -126,6 +126,9 @@ func TestIntegrationBuiltinScenarios(t *testing.T) {
 			if !res.Passed {
 				t.Fatalf("%s failed:\n%s", b.Name, out.String())
 			}
+			if b.Name == "tour" {
+				checkTourReport(t, res)
+			}
 			t.Logf("%s passed in %s", b.Name, time.Duration(res.Duration).Round(time.Second))
 		})
 	}
