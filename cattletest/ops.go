@@ -116,4 +116,3 @@ func failure(res *runner.Result) string {
 	}
 	return fmt.Sprintf("%d steps skipped", res.Count(runner.Skipped))
 }
-
