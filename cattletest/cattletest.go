@@ -59,7 +59,6 @@ type Sandbox struct {
 	binary   string
 	rt       sandbox.Runtime
 	daemon   *emulator.Daemon
-	apiAddr  string
 	regAddr  string
 }
 
@@ -184,7 +183,7 @@ func newSandbox(ctx context.Context, dir string, opts []Option) (*Sandbox, error
 		return nil, errors.Join(err, sb.Close())
 	}
 	sb.Client = sb.daemon.Client()
-	sb.apiAddr, sb.regAddr = sb.daemon.APIAddr(), sb.daemon.RegistryAddr()
+	sb.regAddr = sb.daemon.RegistryAddr()
 	return sb, nil
 }
 
@@ -222,9 +221,6 @@ func (s *Sandbox) Name() string { return s.name }
 
 // StateDir is the sandbox's state directory.
 func (s *Sandbox) StateDir() string { return s.stateDir }
-
-// APIAddr is the daemon's HTTP API on 127.0.0.1.
-func (s *Sandbox) APIAddr() string { return s.apiAddr }
 
 // RegistryAddr is the sandbox's OCI registry on 127.0.0.1, which the
 // docker CLI pushes to: a template may name REGISTRY/REPO:TAG.
