@@ -23,7 +23,11 @@
 // own image, which a template then names) and RunScenario (a scenario as
 // YAML, the language of `cattle scenario run`).
 //
-// It needs a Docker engine the test's user can reach, and the cattle binary:
+// Each sandbox has a unique name, ports picked at random on 127.0.0.1 and
+// its own Docker network, so tests may start several side by side (with
+// t.Parallel). It needs a Docker engine the test's user can reach (Start
+// does not skip under -short: a test that should, says so), and the cattle
+// binary:
 // by default it is built once per test process from the module's source
 // with the go command, or WithBinary names one. A test process that is
 // killed (SIGKILL, a cancelled CI job) cannot clean up; the next Start
@@ -60,6 +64,7 @@ type Sandbox struct {
 	rt       sandbox.Runtime
 	daemon   *emulator.Daemon
 	regAddr  string
+	closed   bool
 }
 
 // Option configures a sandbox.
@@ -189,8 +194,12 @@ func newSandbox(ctx context.Context, dir string, opts []Option) (*Sandbox, error
 
 // Close stops the daemon and removes everything the sandbox made: its
 // containers, network, images and state. It reports what it could not
-// remove.
+// remove. Closing again does nothing.
 func (s *Sandbox) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var err error

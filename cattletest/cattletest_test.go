@@ -22,7 +22,11 @@ import (
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if testing.Short() {
-		_ = flag.Set("test.skip", "^Example")
+		skip := "^Example"
+		if given := flag.Lookup("test.skip").Value.String(); given != "" {
+			skip = given + "|" + skip
+		}
+		_ = flag.Set("test.skip", skip)
 	}
 	os.Exit(m.Run())
 }
