@@ -19,7 +19,7 @@ import (
 // The client's operations as a user's test calls them: a template, a load
 // balancer and a group of one, version 2 rolled out with RefreshAndWait and
 // answering at LoadBalancerURL; then a scenario file that fails, whose
-// error names the failed step.
+// error names the failed step; then Close, twice.
 func TestIntegrationSandboxOperations(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: skipped under -short")
@@ -62,6 +62,12 @@ func TestIntegrationSandboxOperations(t *testing.T) {
 	}
 	if msg := err.Error(); !strings.Contains(msg, "scenario two-instances failed: step 2") {
 		t.Errorf("the error does not name the failed step:\n%s", msg)
+	}
+	// A test may close its sandbox itself; t.Cleanup's Close then does nothing.
+	for range 2 {
+		if err := sb.Close(); err != nil {
+			t.Errorf("closing the sandbox: %v", err)
+		}
 	}
 }
 
