@@ -20,7 +20,7 @@ func elbv2Actions() []Action {
 		{Name: "DescribeTargetGroupAttributes", Handler: describeTargetGroupAttributes, Note: "the modelled attributes only"},
 		{Name: "CreateListener", Handler: createListener,
 			Note: "one HTTP listener per load balancer on 127.0.0.1; a port taken or privileged gets a free one (the answer shows it); default action forward only"},
-		{Name: "ModifyListener", Handler: modifyListener, Note: "the default action (forward, weighted forward); the port cannot change"},
+		{Name: "ModifyListener", Handler: modifyListener, Note: "the port (a taken one gets a free one, as CreateListener) and the default action (forward, weighted forward)"},
 		{Name: "DescribeListeners", Handler: describeListeners, Note: "no pagination"},
 		{Name: "DeleteListener", Handler: deleteListener},
 		{Name: "RegisterTargets", Handler: registerTargets, Note: "running instances only; a target's Port is not used"},

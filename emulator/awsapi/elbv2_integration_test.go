@@ -173,13 +173,20 @@ func TestIntegrationELBv2ThroughTheSDK(t *testing.T) {
 	}
 	checkWeightedSplit(t, c, listener, addr, blue, green, insts)
 	checkDraining(t, s, c, listener, addr, green, insts[1])
+	if _, err := c.ModifyListener(ctx, &elbv2.ModifyListenerInput{ListenerArn: listener.ListenerArn, DefaultActions: forwardTo(map[string]int32{blue: 1})}); err != nil {
+		t.Fatal(err)
+	}
 	s.Crash(t)
 	s.Restart(t)
 	c = elbv2Client(t, s)
 	again, err := c.DescribeListeners(ctx, &elbv2.DescribeListenersInput{LoadBalancerArn: aws.String(lbArn)})
 	if err != nil || len(again.Listeners) != 1 || aws.ToString(again.Listeners[0].ListenerArn) != aws.ToString(listener.ListenerArn) ||
 		aws.ToInt32(again.Listeners[0].Port) != aws.ToInt32(listener.Port) {
-		t.Errorf("after a restart the listener is %+v (%v), want %s on port %d", again, err, aws.ToString(listener.ListenerArn), aws.ToInt32(listener.Port))
+		t.Fatalf("after a restart the listener is %+v (%v), want %s on port %d", again, err, aws.ToString(listener.ListenerArn), aws.ToInt32(listener.Port))
+	}
+	waitHealth(t, c, blue, insts[0].ID, "healthy ")
+	if got := servedBy(t, addr); got != insts[0].ID {
+		t.Errorf("after a restart the listener's request was served by %q, want %s", got, insts[0].ID)
 	}
 }
 

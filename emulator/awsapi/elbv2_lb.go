@@ -198,11 +198,12 @@ func createListener(ctx context.Context, r *Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec, err = r.LB.CreateListener(ctx, rec.Name, port, fs)
+	name := rec.Name
+	rec, err = r.LB.CreateListener(ctx, name, port, fs)
 	if errors.Is(err, errdefs.ErrConflict) {
 		// The port is taken (or privileged): listen on a free one, which
 		// the answer and DescribeListeners show.
-		rec, err = r.LB.CreateListener(ctx, rec.Name, 0, fs)
+		rec, err = r.LB.CreateListener(ctx, name, 0, fs)
 	}
 	if err != nil {
 		return nil, asELBError(err, "load balancer")
@@ -232,17 +233,31 @@ func modifyListener(ctx context.Context, r *Request) (any, error) {
 	if err := checkHTTP(r); err != nil {
 		return nil, err
 	}
-	if port, err := r.Params.Int("Port", rec.Port); err != nil {
+	port, err := r.Params.Int("Port", rec.Port)
+	if err != nil {
 		return nil, err
-	} else if port != rec.Port {
-		return nil, Errorf("ValidationError", "cattle cannot move a listener to another port (%d to %d): delete it and create another", rec.Port, port)
 	}
+	if port < 1 || port > 65535 {
+		return nil, r.Params.Invalid("Port", strconv.Itoa(port), "a port, 1-65535")
+	}
+	var fs []elb.Forward
 	if len(r.Params.Structs("DefaultActions")) > 0 {
-		fs, err := defaultForwards(ctx, r)
-		if err != nil {
+		if fs, err = defaultForwards(ctx, r); err != nil {
 			return nil, err
 		}
-		if rec, err = r.LB.SetForwards(ctx, rec.Name, fs); err != nil {
+	}
+	name := rec.Name
+	if port != rec.Port {
+		rec, err = r.LB.MoveListener(ctx, name, port)
+		if errors.Is(err, errdefs.ErrConflict) {
+			rec, err = r.LB.MoveListener(ctx, name, 0) // taken or privileged: a free one, as CreateListener
+		}
+		if err != nil {
+			return nil, asELBError(err, "listener")
+		}
+	}
+	if fs != nil {
+		if rec, err = r.LB.SetForwards(ctx, name, fs); err != nil {
 			return nil, asELBError(err, "listener")
 		}
 	}

@@ -136,7 +136,17 @@ func describeTargetHealth(ctx context.Context, r *Request) (any, error) {
 		Descriptions []elbTargetHealth `xml:"TargetHealthDescriptions>member"`
 	}
 	for _, id := range asked {
-		out.Descriptions = append(out.Descriptions, shapeTargetHealth(rec, id, healths, inUse))
+		d := shapeTargetHealth(rec, id, healths, inUse)
+		if r.Compute != nil {
+			// Targets get traffic on their launch template's port.
+			if inst, err := r.Compute.Instance(ctx, id); err == nil && inst.Port > 0 {
+				d.Target.Port = inst.Port
+				if rec.HealthCheck.Port == 0 {
+					d.HealthCheckPort = strconv.Itoa(inst.Port)
+				}
+			}
+		}
+		out.Descriptions = append(out.Descriptions, d)
 	}
 	return out, nil
 }

@@ -2,6 +2,8 @@ package awsapi_test
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -135,4 +137,49 @@ func TestELBv2SecondsOnTheSandboxClock(t *testing.T) {
 	if got["deregistration_delay.timeout_seconds"] != "300" || got["slow_start.duration_seconds"] != "60" || got["load_balancing.algorithm.type"] != "round_robin" {
 		t.Errorf("attributes read back as %v", got)
 	}
+}
+
+// A listener asked for a port that is taken listens on a free one, which
+// the answer shows; ModifyListener moves it, closing the old port.
+func TestELBv2ListenerPorts(t *testing.T) {
+	c, _ := unitELBv2(t)
+	ctx := context.Background()
+	tg := createTargetGroup(t, c, "blue")
+	nw := &awsapi.Backend{Sandbox: "unit"}
+	lb, err := c.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: aws.String("web"),
+		Subnets: []string{nw.SubnetID("zone-a"), nw.SubnetID("zone-c")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	takenPort := int32(taken.Addr().(*net.TCPAddr).Port)
+	out, err := c.CreateListener(ctx, &elbv2.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Port: aws.Int32(takenPort),
+		DefaultActions: []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: aws.String(tg)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := aws.ToInt32(out.Listeners[0].Port)
+	if first == takenPort || !accepts(first) {
+		t.Errorf("listener asked for taken port %d is on %d (accepting: %v), want another, open", takenPort, first, accepts(first))
+	}
+	want := freePort(t)
+	moved, err := c.ModifyListener(ctx, &elbv2.ModifyListenerInput{ListenerArn: out.Listeners[0].ListenerArn, Port: aws.Int32(want)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToInt32(moved.Listeners[0].Port); got != want || !accepts(want) || accepts(first) {
+		t.Errorf("listener moved to %d (want %d, accepting: %v); old port %d accepting: %v", got, want, accepts(want), first, accepts(first))
+	}
+}
+
+func accepts(port int32) bool {
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err == nil {
+		c.Close()
+	}
+	return err == nil
 }

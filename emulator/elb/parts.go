@@ -195,6 +195,55 @@ func (s *Service) CreateListener(ctx context.Context, name string, port int, fs 
 	return rec, nil
 }
 
+// MoveListener moves load balancer name's listener to 127.0.0.1:port (0:
+// a free one): the new port opens before the old one closes, and requests
+// in flight on the old one finish.
+func (s *Service) MoveListener(ctx context.Context, name string, port int) (LoadBalancer, error) {
+	if port < 0 || port > 65535 {
+		return LoadBalancer{}, errdefs.Invalid("port %d is out of range: use 1-65535, or 0 for a free one", port)
+	}
+	rec, err := s.getLoadBalancer(ctx, name)
+	if err != nil {
+		return rec, err
+	}
+	if !rec.Listening() {
+		return rec, errdefs.NotFound("load balancer %q has no listener", name)
+	}
+	front, err := openListener(LoadBalancer{Name: name, Port: port}, nil)
+	if err != nil {
+		return LoadBalancer{}, err
+	}
+	addr := front.Addr()
+	_, p, _ := net.SplitHostPort(addr)
+	newPort, _ := strconv.Atoi(p)
+	rec, err = s.modify(name, func(r *LoadBalancer) error {
+		if !r.Listening() {
+			return errdefs.NotFound("load balancer %q has no listener", name)
+		}
+		r.Address, r.Port = addr, newPort
+		return nil
+	}, "lb.listener.moved", fmt.Sprintf("load balancer %s now listening on http://%s", name, addr))
+	if err != nil {
+		_ = front.Close(context.Background())
+		return rec, err
+	}
+	s.mu.Lock()
+	old := s.live[name]
+	nl := &liveLB{lb: front}
+	if old != nil {
+		nl.group = old.group
+	}
+	s.live[name] = nl
+	s.mu.Unlock()
+	s.applyForwards(rec)
+	if old != nil && old.lb != nil {
+		closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = old.lb.Close(closeCtx)
+	}
+	return rec, nil
+}
+
 // getLoadBalancer returns the record of load balancer name.
 func (s *Service) getLoadBalancer(ctx context.Context, name string) (LoadBalancer, error) {
 	rec, err := s.Get(ctx, name)

@@ -722,6 +722,17 @@ func (s *Service) Stats(ctx context.Context, name string) (Stats, error) {
 	return out, nil
 }
 
+// LiveStats returns the engine's own counters of a running load balancer,
+// with its latency histogram's buckets (what Prometheus reads); false when
+// no such load balancer runs.
+func (s *Service) LiveStats(name string) (lb.Stats, bool) {
+	l := s.liveLB(name)
+	if l == nil {
+		return lb.Stats{}, false
+	}
+	return l.lb.Stats(), true
+}
+
 // TargetRequests returns, by instance id, how many requests each target of
 // the load balancer's target group has been sent since it was registered:
 // the counters AWS's RequestCountPerTarget is made of.
