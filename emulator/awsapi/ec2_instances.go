@@ -24,6 +24,8 @@ func instanceActions() []Action {
 			Note: "one reservation per instance; filters instance-id, instance-state-name, instance-state-code, instance-type, " +
 				"availability-zone, image-id, subnet-id, vpc-id, tag:KEY, tag-key (launch templates: tag:aws:ec2launchtemplate:id); " +
 				"publicDnsName is the 127.0.0.1:PORT the instance's port is published on; no private addresses"},
+		{Name: "DescribeInstanceStatus", Handler: describeInstanceStatus,
+			Note: "a running instance's system and instance checks are ok (its container runs); the load balancer's health checks are not counted; filters instance-state-name and availability-zone"},
 		{Name: "TerminateInstances", Handler: terminateInstances,
 			Note: "answers shutting-down at once and finishes in the background, as AWS does"},
 		{Name: "StopInstances", Handler: stopInstances, Note: "not supported: cattle's instances cannot be stopped (UnsupportedOperation)"},
@@ -371,4 +373,46 @@ func unsupportedStop(ctx context.Context, r *Request, what string) error {
 		return err
 	}
 	return Errorf("UnsupportedOperation", "cattle's instances cannot be %s: an instance runs until it is terminated (TerminateInstances, then RunInstances for a new one)", what)
+}
+
+func describeInstanceStatus(ctx context.Context, r *Request) (any, error) {
+	type status struct {
+		InstanceID string   `xml:"instanceId"`
+		AZ         string   `xml:"availabilityZone"`
+		State      ec2State `xml:"instanceState"`
+		System     string   `xml:"systemStatus>status"`
+		Instance   string   `xml:"instanceStatus>status"`
+	}
+	all, err := r.Params.Bool("IncludeAllInstances", false)
+	if err != nil {
+		return nil, err
+	}
+	ids := r.Params.List("InstanceId")
+	insts, err := r.lookupInstances(ctx, ids)
+	if err == nil && len(ids) == 0 {
+		insts, err = r.Compute.Instances(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	f := r.Params.filters()
+	var picked []status
+	for _, inst := range insts {
+		if (inst.State != compute.StateRunning && !all) || !f.match("instance-state-name", inst.State) || !f.match("availability-zone", AZName(inst.Zone)) {
+			continue
+		}
+		st := status{InstanceID: inst.ID, AZ: AZName(inst.Zone), State: stateOf(inst), System: "not-applicable", Instance: "not-applicable"}
+		if inst.State == compute.StateRunning {
+			st.System, st.Instance = "ok", "ok"
+		}
+		picked = append(picked, st)
+	}
+	start, end, next, err := r.Params.page(len(picked), 5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Statuses  []status `xml:"instanceStatusSet>item"`
+		NextToken string   `xml:"nextToken,omitempty"`
+	}{picked[start:end], next}, nil
 }

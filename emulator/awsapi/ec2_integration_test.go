@@ -127,6 +127,9 @@ func TestIntegrationEC2ThroughTheSDK(t *testing.T) {
 	if err := ec2.NewInstanceRunningWaiter(c).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: ids}, 3*time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	if err := ec2.NewInstanceStatusOkWaiter(c).Wait(ctx, &ec2.DescribeInstanceStatusInput{InstanceIds: ids}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	seen := map[string]bool{}
 	pages := ec2.NewDescribeInstancesPaginator(c, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(5), Filters: []types.Filter{
 		{Name: aws.String("instance-state-name"), Values: []string{"running"}},

@@ -270,7 +270,9 @@ func (s *Server) parse(r *http.Request, svc *Service, body []byte) (*Request, *E
 	if req.Action == "" {
 		return nil, Errorf("MissingAction", "the request must contain the parameter Action")
 	}
-	if v := vals.Get("Version"); v != svc.Version {
+	if v := vals.Get("Version"); v != svc.Version && svc.Name == "elasticloadbalancing" && v == "2012-06-01" {
+		return nil, Errorf("InvalidAction", "the classic Elastic Load Balancing API (Version 2012-06-01, `aws elb`) is not served: cattle speaks ELBv2 (`aws elbv2`)")
+	} else if v != svc.Version {
 		return nil, Errorf("InvalidParameterValue", "%s speaks API version %s, not Version=%s", svc.Title, svc.Version, quoteOr(v, "(none)"))
 	}
 	return req, nil
