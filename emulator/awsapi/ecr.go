@@ -15,20 +15,20 @@ import (
 // AmazonEC2ContainerRegistry_V20150921.ACTION).
 func ecrActions() []Action {
 	return []Action{
-		{Name: "CreateRepository", Handler: createRepository,
+		{Name: "CreateRepository", Handler: ecrCreateRepository,
 			Note: "tags, scanning and encryption settings are accepted and not kept; the *_WITH_EXCLUSION mutabilities are refused"},
-		{Name: "DescribeRepositories", Handler: describeRepositories},
-		{Name: "DeleteRepository", Handler: deleteRepository,
+		{Name: "DescribeRepositories", Handler: ecrDescribeRepositories},
+		{Name: "DeleteRepository", Handler: ecrDeleteRepository,
 			Note: "the repository's lifecycle policy is kept (a repository made again under the name has it)"},
-		{Name: "DescribeImages", Handler: describeImages,
+		{Name: "DescribeImages", Handler: ecrDescribeImages,
 			Note: "no scan findings, manifest media types or pull times"},
-		{Name: "BatchDeleteImage", Handler: batchDeleteImage,
+		{Name: "BatchDeleteImage", Handler: ecrBatchDeleteImage,
 			Note: "an image a launch template version or a live instance uses is refused, as a failure with code ImageInUse"},
-		{Name: "PutLifecyclePolicy", Handler: putLifecyclePolicy,
+		{Name: "PutLifecyclePolicy", Handler: ecrPutLifecyclePolicy,
 			Note: "policies apply hourly and at `cattle images prune`, where ECR applies them within a day"},
-		{Name: "GetLifecyclePolicy", Handler: getLifecyclePolicy,
+		{Name: "GetLifecyclePolicy", Handler: ecrGetLifecyclePolicy,
 			Note: "the text is the stored policy written out again: the same rules, compact JSON"},
-		{Name: "GetAuthorizationToken", Handler: getAuthorizationToken,
+		{Name: "GetAuthorizationToken", Handler: ecrGetAuthorizationToken,
 			Note: "the registry admits anyone on 127.0.0.1: the token exists so that `docker login` works"},
 	}
 }
@@ -52,7 +52,7 @@ type ecrRepository struct {
 func (r *Request) ecrRepository(repo registry.Repository) ecrRepository {
 	out := ecrRepository{RepositoryArn: "arn:aws:ecr:" + Region + ":" + Account + ":repository/" + repo.Name,
 		RegistryID: Account, RepositoryName: repo.Name, RepositoryURI: r.RegistryAddr + "/" + repo.Name,
-		CreatedAt: epochSeconds(repo.CreatedAt), ImageTagMutability: "MUTABLE"}
+		CreatedAt: ecrEpochSeconds(repo.CreatedAt), ImageTagMutability: "MUTABLE"}
 	if repo.Immutable {
 		out.ImageTagMutability = "IMMUTABLE"
 	}
@@ -61,7 +61,7 @@ func (r *Request) ecrRepository(repo registry.Repository) ecrRepository {
 }
 
 // epochSeconds is a time as the JSON protocol writes timestamps.
-func epochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+func ecrEpochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 // ecrScope are the members every request naming a repository has.
 type ecrScope struct {
@@ -71,7 +71,7 @@ type ecrScope struct {
 
 // check refuses another registry's id and a missing repository name.
 func (s ecrScope) check() error {
-	if err := checkRegistryID(s.RegistryID); err != nil {
+	if err := ecrCheckRegistryID(s.RegistryID); err != nil {
 		return err
 	}
 	if s.RepositoryName == "" {
@@ -80,7 +80,7 @@ func (s ecrScope) check() error {
 	return nil
 }
 
-func checkRegistryID(id string) error {
+func ecrCheckRegistryID(id string) error {
 	if id != "" && id != Account {
 		return Errorf("InvalidParameterException",
 			"Invalid parameter at 'registryId': %s is not this sandbox's registry, which is %s (or leave registryId out)", id, Account)
@@ -88,17 +88,17 @@ func checkRegistryID(id string) error {
 	return nil
 }
 
-func repositoryNotFound(name string) *Error {
+func ecrRepositoryNotFound(name string) *Error {
 	return Errorf("RepositoryNotFoundException",
 		"The repository with name '%s' does not exist in the registry with id '%s'", name, Account)
 }
 
 // repository returns the record of the repository a request names, or
 // RepositoryNotFoundException.
-func (r *Request) repository(ctx context.Context, name string) (registry.Repository, error) {
+func (r *Request) ecrRepositoryRecord(ctx context.Context, name string) (registry.Repository, error) {
 	repo, err := r.Repositories.Get(ctx, name)
 	if errors.Is(err, errdefs.ErrNotFound) {
-		return repo, repositoryNotFound(name)
+		return repo, ecrRepositoryNotFound(name)
 	}
 	return repo, err
 }
@@ -106,7 +106,7 @@ func (r *Request) repository(ctx context.Context, name string) (registry.Reposit
 // page cuts one page of n items from a listing: from the offset token
 // holds (empty: the start), maxResults of them (nil: def), and the token
 // of the next page ("" at the end).
-func page(n int, token string, maxResults *int, def int) (from, to int, next string, err error) {
+func ecrPage(n int, token string, maxResults *int, def int) (from, to int, next string, err error) {
 	size := def
 	if maxResults != nil {
 		if *maxResults < 1 || *maxResults > 1000 {

@@ -18,10 +18,10 @@ type ecrImageID struct {
 }
 
 func (id ecrImageID) String() string {
-	return fmt.Sprintf("{imageDigest:'%s', imageTag:'%s'}", orNull(id.ImageDigest), orNull(id.ImageTag))
+	return fmt.Sprintf("{imageDigest:'%s', imageTag:'%s'}", ecrOrNull(id.ImageDigest), ecrOrNull(id.ImageTag))
 }
 
-func orNull(s string) string {
+func ecrOrNull(s string) string {
 	if s == "" {
 		return "null"
 	}
@@ -38,11 +38,11 @@ type ecrImageDetail struct {
 	ImagePushedAt  float64  `json:"imagePushedAt"`
 }
 
-var digestPattern = regexp.MustCompile(`^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$`)
+var ecrDigestPattern = regexp.MustCompile(`^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$`)
 
 // repositoryImages are the images the registry holds in repository name,
 // from the catalog: every record with a manifest not deregistered.
-func (r *Request) repositoryImages(ctx context.Context, name string) ([]images.Image, error) {
+func (r *Request) ecrRepositoryImages(ctx context.Context, name string) ([]images.Image, error) {
 	all, err := r.Images.List(ctx, true)
 	return slices.DeleteFunc(all, func(img images.Image) bool {
 		return img.Repository != name || img.Digest == "" || img.State == images.StateDeregistered
@@ -50,7 +50,7 @@ func (r *Request) repositoryImages(ctx context.Context, name string) ([]images.I
 }
 
 // findImage is the image an id names (by digest, tag or both), or false.
-func findImage(imgs []images.Image, id ecrImageID) (images.Image, bool) {
+func ecrFindImage(imgs []images.Image, id ecrImageID) (images.Image, bool) {
 	for _, img := range imgs {
 		if (id.ImageDigest == "" || img.Digest == id.ImageDigest) && (id.ImageTag == "" || slices.Contains(img.Tags, id.ImageTag)) {
 			return img, true
@@ -59,7 +59,7 @@ func findImage(imgs []images.Image, id ecrImageID) (images.Image, bool) {
 	return images.Image{}, false
 }
 
-func describeImages(ctx context.Context, r *Request) (any, error) {
+func ecrDescribeImages(ctx context.Context, r *Request) (any, error) {
 	var in struct {
 		ecrScope
 		ImageIDs []ecrImageID `json:"imageIds"`
@@ -79,22 +79,22 @@ func describeImages(ctx context.Context, r *Request) (any, error) {
 		return nil, Errorf("InvalidParameterException",
 			"Invalid parameter at 'filter.tagStatus': %q is not one of TAGGED, UNTAGGED, ANY", in.Filter.TagStatus)
 	}
-	if _, err := r.repository(ctx, in.RepositoryName); err != nil {
+	if _, err := r.ecrRepositoryRecord(ctx, in.RepositoryName); err != nil {
 		return nil, err
 	}
-	imgs, err := r.repositoryImages(ctx, in.RepositoryName)
+	imgs, err := r.ecrRepositoryImages(ctx, in.RepositoryName)
 	if err != nil {
 		return nil, err
 	}
 	if len(in.ImageIDs) > 0 {
-		if imgs, err = pickImages(imgs, in.ImageIDs, in.RepositoryName); err != nil {
+		if imgs, err = ecrPickImages(imgs, in.ImageIDs, in.RepositoryName); err != nil {
 			return nil, err
 		}
 	}
 	imgs = slices.DeleteFunc(imgs, func(img images.Image) bool {
 		return in.Filter.TagStatus == "TAGGED" && len(img.Tags) == 0 || in.Filter.TagStatus == "UNTAGGED" && len(img.Tags) > 0
 	})
-	from, to, next, err := page(len(imgs), in.NextToken, in.MaxResults, 100)
+	from, to, next, err := ecrPage(len(imgs), in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -104,20 +104,20 @@ func describeImages(ctx context.Context, r *Request) (any, error) {
 	}{ImageDetails: []ecrImageDetail{}, NextToken: next}
 	for _, img := range imgs[from:to] {
 		out.ImageDetails = append(out.ImageDetails, ecrImageDetail{RegistryID: Account, RepositoryName: img.Repository,
-			ImageDigest: img.Digest, ImageTags: img.Tags, ImageSize: img.Size, ImagePushedAt: epochSeconds(img.PushedAt)})
+			ImageDigest: img.Digest, ImageTags: img.Tags, ImageSize: img.Size, ImagePushedAt: ecrEpochSeconds(img.PushedAt)})
 	}
 	return out, nil
 }
 
 // pickImages are the images ids name, each once, in the ids' order; an id
 // naming none is ImageNotFoundException, as ECR answers.
-func pickImages(imgs []images.Image, ids []ecrImageID, repo string) ([]images.Image, error) {
+func ecrPickImages(imgs []images.Image, ids []ecrImageID, repo string) ([]images.Image, error) {
 	var out []images.Image
 	for _, id := range ids {
 		if id.ImageDigest == "" && id.ImageTag == "" {
 			return nil, Errorf("InvalidParameterException", "Invalid parameter at 'imageIds': an image id needs an imageDigest or an imageTag")
 		}
-		img, ok := findImage(imgs, id)
+		img, ok := ecrFindImage(imgs, id)
 		if !ok {
 			return nil, Errorf("ImageNotFoundException",
 				"The image with imageId %s does not exist within the repository with name '%s' in the registry with id '%s'", id, repo, Account)
@@ -136,7 +136,7 @@ type ecrImageFailure struct {
 	FailureReason string     `json:"failureReason"`
 }
 
-func batchDeleteImage(ctx context.Context, r *Request) (any, error) {
+func ecrBatchDeleteImage(ctx context.Context, r *Request) (any, error) {
 	var in struct {
 		ecrScope
 		ImageIDs []ecrImageID `json:"imageIds"`
@@ -151,7 +151,7 @@ func batchDeleteImage(ctx context.Context, r *Request) (any, error) {
 		return nil, Errorf("InvalidParameterException",
 			"Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length between 1 and 100', it has %d", len(in.ImageIDs))
 	}
-	if _, err := r.repository(ctx, in.RepositoryName); err != nil {
+	if _, err := r.ecrRepositoryRecord(ctx, in.RepositoryName); err != nil {
 		return nil, err
 	}
 	out := struct {
@@ -159,7 +159,7 @@ func batchDeleteImage(ctx context.Context, r *Request) (any, error) {
 		Failures []ecrImageFailure `json:"failures"`
 	}{ImageIDs: []ecrImageID{}, Failures: []ecrImageFailure{}}
 	for _, id := range in.ImageIDs {
-		deleted, fail, err := r.deleteImage(ctx, in.RepositoryName, id)
+		deleted, fail, err := r.ecrDeleteImage(ctx, in.RepositoryName, id)
 		if err != nil {
 			return nil, err
 		}
@@ -175,23 +175,23 @@ func batchDeleteImage(ctx context.Context, r *Request) (any, error) {
 // others besides only leaves it; a digest, or an image's last tag, deletes
 // the image (refused while cattle uses it). A request's own fault is a
 // failure entry; err is the endpoint's.
-func (r *Request) deleteImage(ctx context.Context, repo string, id ecrImageID) ([]ecrImageID, *ecrImageFailure, error) {
+func (r *Request) ecrDeleteImage(ctx context.Context, repo string, id ecrImageID) ([]ecrImageID, *ecrImageFailure, error) {
 	fail := func(code, reason string) ([]ecrImageID, *ecrImageFailure, error) {
 		return nil, &ecrImageFailure{ImageID: id, FailureCode: code, FailureReason: reason}, nil
 	}
 	switch {
 	case id.ImageDigest == "" && id.ImageTag == "":
 		return fail("MissingDigestAndTag", "Invalid request parameters: both tag and digest cannot be null")
-	case id.ImageDigest != "" && !digestPattern.MatchString(id.ImageDigest):
+	case id.ImageDigest != "" && !ecrDigestPattern.MatchString(id.ImageDigest):
 		return fail("InvalidImageDigest", "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'")
 	}
-	imgs, err := r.repositoryImages(ctx, repo)
+	imgs, err := r.ecrRepositoryImages(ctx, repo)
 	if err != nil {
 		return nil, nil, err
 	}
-	img, ok := findImage(imgs, id)
+	img, ok := ecrFindImage(imgs, id)
 	if !ok {
-		if _, byDigest := findImage(imgs, ecrImageID{ImageDigest: id.ImageDigest}); id.ImageDigest != "" && id.ImageTag != "" && byDigest {
+		if _, byDigest := ecrFindImage(imgs, ecrImageID{ImageDigest: id.ImageDigest}); id.ImageDigest != "" && id.ImageTag != "" && byDigest {
 			return fail("ImageTagDoesNotMatchDigest", "Invalid request parameters: image tag does not match digest")
 		}
 		return fail("ImageNotFound", "Requested image not found")

@@ -32,8 +32,8 @@ func ecrClient(t *testing.T, s *emulatortest.Sandbox) *ecr.Client {
 		})})
 }
 
-// wantECRError checks that err is the ECR error code.
-func wantECRError(t *testing.T, what string, err error, code string) {
+// ecrWantError checks that err is the ECR error code.
+func ecrWantError(t *testing.T, what string, err error, code string) {
 	t.Helper()
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != code {
@@ -41,9 +41,9 @@ func wantECRError(t *testing.T, what string, err error, code string) {
 	}
 }
 
-// pushDemoAs pushes the sandbox's demo image into repository repo under
+// ecrPushDemoAs pushes the sandbox's demo image into repository repo under
 // tags, through the engine, as `docker push` does.
-func pushDemoAs(t *testing.T, s *emulatortest.Sandbox, repo string, tags ...string) {
+func ecrPushDemoAs(t *testing.T, s *emulatortest.Sandbox, repo string, tags ...string) {
 	t.Helper()
 	ctx := context.Background()
 	demo, err := s.Client.Image(ctx, images.DemoImageName)
@@ -83,30 +83,30 @@ func TestIntegrationECR(t *testing.T) {
 		t.Errorf("cattle's own view of team/web: %+v, %v; want an immutable repository", r, err)
 	}
 	_, err = c.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("team/web")})
-	wantECRError(t, "creating team/web again", err, "RepositoryAlreadyExistsException")
+	ecrWantError(t, "creating team/web again", err, "RepositoryAlreadyExistsException")
 	_, err = c.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("Bad Name")})
-	wantECRError(t, "a bad name", err, "InvalidParameterException")
-	checkRepositoryPages(t, c)
+	ecrWantError(t, "a bad name", err, "InvalidParameterException")
+	ecrCheckRepositoryPages(t, c)
 
-	pushDemoAs(t, s, "team/web", "v1", "v2")
-	digest := checkImages(t, c, "team/web", []string{"v1", "v2"})
+	ecrPushDemoAs(t, s, "team/web", "v1", "v2")
+	digest := ecrCheckImages(t, c, "team/web", []string{"v1", "v2"})
 	_, err = c.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: aws.String("team/web")})
-	wantECRError(t, "deleting a repository holding an image", err, "RepositoryNotEmptyException")
+	ecrWantError(t, "deleting a repository holding an image", err, "RepositoryNotEmptyException")
 
-	checkLifecycle(t, s, c)
-	checkBatchDelete(t, s, c, digest)
+	ecrCheckLifecycle(t, s, c)
+	ecrCheckBatchDelete(t, s, c, digest)
 
 	if _, err := c.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: aws.String("team/web")}); err != nil {
 		t.Fatalf("deleting the emptied repository: %v", err)
 	}
 	_, err = c.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{"team/web"}})
-	wantECRError(t, "describing a deleted repository", err, "RepositoryNotFoundException")
-	checkAuthorizationToken(t, s, c)
+	ecrWantError(t, "describing a deleted repository", err, "RepositoryNotFoundException")
+	ecrCheckAuthorizationToken(t, s, c)
 }
 
-// checkRepositoryPages lists the repositories one per page: the built-in
+// ecrCheckRepositoryPages lists the repositories one per page: the built-in
 // demo's and team/web.
-func checkRepositoryPages(t *testing.T, c *ecr.Client) {
+func ecrCheckRepositoryPages(t *testing.T, c *ecr.Client) {
 	t.Helper()
 	var names []string
 	p := ecr.NewDescribeRepositoriesPaginator(c, &ecr.DescribeRepositoriesInput{MaxResults: aws.Int32(1)})
@@ -122,9 +122,9 @@ func checkRepositoryPages(t *testing.T, c *ecr.Client) {
 	}
 }
 
-// checkImages asks DescribeImages for repo's one image, expecting tags,
+// ecrCheckImages asks DescribeImages for repo's one image, expecting tags,
 // and returns its digest.
-func checkImages(t *testing.T, c *ecr.Client, repo string, tags []string) string {
+func ecrCheckImages(t *testing.T, c *ecr.Client, repo string, tags []string) string {
 	t.Helper()
 	out, err := c.DescribeImages(context.Background(), &ecr.DescribeImagesInput{RepositoryName: aws.String(repo)})
 	if err != nil {
@@ -141,17 +141,17 @@ func checkImages(t *testing.T, c *ecr.Client, repo string, tags []string) string
 	}
 	_, err = c.DescribeImages(context.Background(), &ecr.DescribeImagesInput{RepositoryName: aws.String(repo),
 		ImageIds: []types.ImageIdentifier{{ImageTag: aws.String("nope")}}})
-	wantECRError(t, "describing a tag that does not exist", err, "ImageNotFoundException")
+	ecrWantError(t, "describing a tag that does not exist", err, "ImageNotFoundException")
 	return aws.ToString(d.ImageDigest)
 }
 
-// checkLifecycle puts a policy through ECR and reads it back through ECR
+// ecrCheckLifecycle puts a policy through ECR and reads it back through ECR
 // and through cattle's own API.
-func checkLifecycle(t *testing.T, s *emulatortest.Sandbox, c *ecr.Client) {
+func ecrCheckLifecycle(t *testing.T, s *emulatortest.Sandbox, c *ecr.Client) {
 	t.Helper()
 	ctx := context.Background()
 	_, err := c.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: aws.String("team/web")})
-	wantECRError(t, "a policy never set", err, "LifecyclePolicyNotFoundException")
+	ecrWantError(t, "a policy never set", err, "LifecyclePolicyNotFoundException")
 	text := `{"rules":[{"rulePriority":1,"description":"keep 5","selection":{"tagStatus":"any",` +
 		`"countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}`
 	if _, err := c.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: aws.String("team/web"),
@@ -160,7 +160,7 @@ func checkLifecycle(t *testing.T, s *emulatortest.Sandbox, c *ecr.Client) {
 	}
 	_, err = c.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: aws.String("team/web"),
 		LifecyclePolicyText: aws.String(`{"rules":[]}`)})
-	wantECRError(t, "a policy without rules", err, "InvalidParameterException")
+	ecrWantError(t, "a policy without rules", err, "InvalidParameterException")
 	got, err := c.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: aws.String("team/web")})
 	if err != nil {
 		t.Fatal(err)
@@ -174,9 +174,9 @@ func checkLifecycle(t *testing.T, s *emulatortest.Sandbox, c *ecr.Client) {
 	}
 }
 
-// checkBatchDelete deletes by tag (the image keeps its other one), then
+// ecrCheckBatchDelete deletes by tag (the image keeps its other one), then
 // the image in use by a template (refused), then by digest once unused.
-func checkBatchDelete(t *testing.T, s *emulatortest.Sandbox, c *ecr.Client, digest string) {
+func ecrCheckBatchDelete(t *testing.T, s *emulatortest.Sandbox, c *ecr.Client, digest string) {
 	t.Helper()
 	ctx := context.Background()
 	del := func(ids ...types.ImageIdentifier) *ecr.BatchDeleteImageOutput {
@@ -191,7 +191,7 @@ func checkBatchDelete(t *testing.T, s *emulatortest.Sandbox, c *ecr.Client, dige
 		out.Failures[0].FailureCode != types.ImageFailureCodeImageNotFound {
 		t.Errorf("deleting v2 and a missing tag: %+v", out)
 	}
-	checkImages(t, c, "team/web", []string{"v1"})
+	ecrCheckImages(t, c, "team/web", []string{"v1"})
 	if _, err := s.Client.CreateTemplate(ctx, api.CreateTemplateRequest{Name: "ecr-web",
 		TemplateData: compute.TemplateData{Image: "team/web:v1", Port: 8080}}); err != nil {
 		t.Fatal(err)
@@ -213,7 +213,7 @@ func checkBatchDelete(t *testing.T, s *emulatortest.Sandbox, c *ecr.Client, dige
 	}
 }
 
-func checkAuthorizationToken(t *testing.T, s *emulatortest.Sandbox, c *ecr.Client) {
+func ecrCheckAuthorizationToken(t *testing.T, s *emulatortest.Sandbox, c *ecr.Client) {
 	t.Helper()
 	out, err := c.GetAuthorizationToken(context.Background(), &ecr.GetAuthorizationTokenInput{})
 	if err != nil || len(out.AuthorizationData) != 1 {

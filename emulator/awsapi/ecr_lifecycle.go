@@ -19,7 +19,7 @@ type ecrPolicy struct {
 
 // putLifecyclePolicy stores a repository's policy as `cattle repos
 // lifecycle --file` does: the same JSON, checked the same way.
-func putLifecyclePolicy(ctx context.Context, r *Request) (any, error) {
+func ecrPutLifecyclePolicy(ctx context.Context, r *Request) (any, error) {
 	var in struct {
 		ecrScope
 		LifecyclePolicyText string `json:"lifecyclePolicyText"`
@@ -33,7 +33,7 @@ func putLifecyclePolicy(ctx context.Context, r *Request) (any, error) {
 	if in.LifecyclePolicyText == "" {
 		return nil, Errorf("InvalidParameterException", "the request must contain the parameter lifecyclePolicyText")
 	}
-	if _, err := r.repository(ctx, in.RepositoryName); err != nil {
+	if _, err := r.ecrRepositoryRecord(ctx, in.RepositoryName); err != nil {
 		return nil, err
 	}
 	_, err := r.Images.SetLifecyclePolicy(ctx, in.RepositoryName, []byte(in.LifecyclePolicyText))
@@ -47,7 +47,7 @@ func putLifecyclePolicy(ctx context.Context, r *Request) (any, error) {
 	return ecrPolicy{RegistryID: Account, RepositoryName: in.RepositoryName, LifecyclePolicyText: in.LifecyclePolicyText}, nil
 }
 
-func getLifecyclePolicy(ctx context.Context, r *Request) (any, error) {
+func ecrGetLifecyclePolicy(ctx context.Context, r *Request) (any, error) {
 	var in ecrScope
 	if err := r.DecodeJSON(&in); err != nil {
 		return nil, err
@@ -55,7 +55,7 @@ func getLifecyclePolicy(ctx context.Context, r *Request) (any, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	if _, err := r.repository(ctx, in.RepositoryName); err != nil {
+	if _, err := r.ecrRepositoryRecord(ctx, in.RepositoryName); err != nil {
 		return nil, err
 	}
 	sp, err := r.Images.LifecyclePolicy(ctx, in.RepositoryName)
@@ -74,14 +74,14 @@ func getLifecyclePolicy(ctx context.Context, r *Request) (any, error) {
 }
 
 // tokenLifetime is how long an authorization token says it lasts, as ECR's.
-const tokenLifetime = 12 * time.Hour
+const ecrTokenLifetime = 12 * time.Hour
 
 // getAuthorizationToken answers the user AWS and a password for the
 // sandbox's registry. The registry serves 127.0.0.1 only and admits any
 // client there, so any password works: the token is what `aws ecr
 // get-login-password | docker login --username AWS --password-stdin`
 // needs, and docker login then succeeds.
-func getAuthorizationToken(_ context.Context, r *Request) (any, error) {
+func ecrGetAuthorizationToken(_ context.Context, r *Request) (any, error) {
 	var in struct {
 		RegistryIDs []string `json:"registryIds"`
 	}
@@ -89,7 +89,7 @@ func getAuthorizationToken(_ context.Context, r *Request) (any, error) {
 		return nil, err
 	}
 	for _, id := range in.RegistryIDs {
-		if err := checkRegistryID(id); err != nil {
+		if err := ecrCheckRegistryID(id); err != nil {
 			return nil, err
 		}
 	}
@@ -102,5 +102,5 @@ func getAuthorizationToken(_ context.Context, r *Request) (any, error) {
 	return struct {
 		Data []authData `json:"authorizationData"`
 	}{[]authData{{Token: base64.StdEncoding.EncodeToString([]byte("AWS:" + password)),
-		ExpiresAt: epochSeconds(time.Now().Add(tokenLifetime)), ProxyEndpoint: "http://" + r.RegistryAddr}}}, nil
+		ExpiresAt: ecrEpochSeconds(time.Now().Add(ecrTokenLifetime)), ProxyEndpoint: "http://" + r.RegistryAddr}}}, nil
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/cattle-dev/cattle/internal/errdefs"
 )
 
-func createRepository(ctx context.Context, r *Request) (any, error) {
+func ecrCreateRepository(ctx context.Context, r *Request) (any, error) {
 	var in struct {
 		ecrScope
 		ImageTagMutability string `json:"imageTagMutability"`
@@ -44,7 +44,7 @@ func createRepository(ctx context.Context, r *Request) (any, error) {
 	}{r.ecrRepository(repo)}, nil
 }
 
-func describeRepositories(ctx context.Context, r *Request) (any, error) {
+func ecrDescribeRepositories(ctx context.Context, r *Request) (any, error) {
 	var in struct {
 		RegistryID      string   `json:"registryId"`
 		RepositoryNames []string `json:"repositoryNames"`
@@ -54,7 +54,7 @@ func describeRepositories(ctx context.Context, r *Request) (any, error) {
 	if err := r.DecodeJSON(&in); err != nil {
 		return nil, err
 	}
-	if err := checkRegistryID(in.RegistryID); err != nil {
+	if err := ecrCheckRegistryID(in.RegistryID); err != nil {
 		return nil, err
 	}
 	if len(in.RepositoryNames) > 0 && (in.MaxResults != nil || in.NextToken != "") {
@@ -64,7 +64,7 @@ func describeRepositories(ctx context.Context, r *Request) (any, error) {
 	var repos []registry.Repository
 	if len(in.RepositoryNames) > 0 {
 		for _, name := range in.RepositoryNames {
-			repo, err := r.repository(ctx, name)
+			repo, err := r.ecrRepositoryRecord(ctx, name)
 			if err != nil {
 				return nil, err
 			}
@@ -76,7 +76,7 @@ func describeRepositories(ctx context.Context, r *Request) (any, error) {
 			return nil, err
 		}
 	}
-	from, to, next, err := page(len(repos), in.NextToken, in.MaxResults, 100)
+	from, to, next, err := ecrPage(len(repos), in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func describeRepositories(ctx context.Context, r *Request) (any, error) {
 // deleteRepository removes a repository as `cattle repos rm` does: one
 // holding tagged images only with force; the catalog then drops the
 // images that went with it.
-func deleteRepository(ctx context.Context, r *Request) (any, error) {
+func ecrDeleteRepository(ctx context.Context, r *Request) (any, error) {
 	var in struct {
 		ecrScope
 		Force bool `json:"force"`
@@ -104,14 +104,14 @@ func deleteRepository(ctx context.Context, r *Request) (any, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	repo, err := r.repository(ctx, in.RepositoryName)
+	repo, err := r.ecrRepositoryRecord(ctx, in.RepositoryName)
 	if err != nil {
 		return nil, err
 	}
 	err = r.Repositories.Delete(ctx, in.RepositoryName, in.Force)
 	switch {
 	case errors.Is(err, errdefs.ErrNotFound):
-		return nil, repositoryNotFound(in.RepositoryName)
+		return nil, ecrRepositoryNotFound(in.RepositoryName)
 	case errors.Is(err, errdefs.ErrConflict):
 		return nil, Errorf("RepositoryNotEmptyException",
 			"The repository with name '%s' in registry with id '%s' cannot be deleted because it still contains images: "+
