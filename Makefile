@@ -36,8 +36,10 @@ integration:
 # Benchmarks against plain baselines (docker run, nginx), printed as ratios;
 # one package at a time (-p 1), so no benchmark shares the machine with another.
 # The soak alone runs 30 minutes (CATTLE_SOAK_DURATION shortens it).
+# Each ratio lands in docs/bench.json (name, ratio, both raw figures, cores,
+# engine version), replacing that benchmark's last entry: compare with git diff.
 bench: build
-	CATTLE_BENCH=1 $(GO) test -p 1 -timeout 60m -run 'Bench' -bench . -benchtime 1x -v ./...
+	CATTLE_BENCH=1 CATTLE_BENCH_REPORT=$(CURDIR)/docs/bench.json $(GO) test -p 1 -timeout 60m -run 'Bench' -bench . -benchtime 1x -v ./...
 	CATTLE_BENCH=1 $(GO) test -count=1 -timeout 10m -run 'TestIntegrationBuiltinScenarios/aws-clock' -v ./scenarios/runner/
 
 # The OCI distribution-spec conformance suite against a throwaway sandbox's

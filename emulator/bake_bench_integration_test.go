@@ -13,6 +13,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/emulatortest"
 	"github.com/cattle-dev/cattle/images"
+	"github.com/cattle-dev/cattle/internal/testutil"
 	"github.com/cattle-dev/cattle/sandbox"
 	"github.com/cattle-dev/cattle/scenarios"
 )
@@ -64,6 +65,7 @@ func TestIntegrationBenchBake(t *testing.T) {
 		b.Round(time.Millisecond), d.Round(time.Millisecond), float64(b)/float64(d))
 	fmt.Printf("BENCH bake/docker-build ratio %.2f (bake %s, docker build %s, %d rounds)\n",
 		float64(b)/float64(d), b.Round(time.Millisecond), d.Round(time.Millisecond), rounds)
+	testutil.RecordBench(t, testutil.BenchSeconds("bake", "docker build", b, d, 1.5))
 }
 
 // demoTag is the engine's name of the sandbox's builtin/demo image.

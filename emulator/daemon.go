@@ -21,6 +21,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/drift"
 	"github.com/cattle-dev/cattle/emulator/elb"
+	"github.com/cattle-dev/cattle/emulator/observe"
 	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/images"
 	"github.com/cattle-dev/cattle/images/bake"
@@ -76,12 +77,14 @@ type Daemon struct {
 	network string
 	started time.Time
 
-	servers []*http.Server
-	apiAddr string
-	regAddr string
-	awsAddr string
-	cancel  context.CancelFunc
-	bg      sync.WaitGroup
+	servers  []*http.Server
+	sessions *api.Sessions
+	stream   *observe.Stream
+	apiAddr  string
+	regAddr  string
+	awsAddr  string
+	cancel   context.CancelFunc
+	bg       sync.WaitGroup
 	// inflight counts requests being served, so that an abrupt stop ends
 	// only once nothing of this daemon runs on.
 	inflight sync.WaitGroup
@@ -265,11 +268,19 @@ func reconcileInterval(p timing.Profile) time.Duration {
 	return min(p.HealthInterval, 2*time.Second)
 }
 
+// dashboardInterval is how often a watched dashboard is sent the state.
+const dashboardInterval = time.Second
+
 func (d *Daemon) serve() error {
-	handler := api.NewHandler(api.Backend{
+	d.sessions = api.NewSessions()
+	apiHandler := api.NewHandler(api.Backend{
 		Compute: d.compute, LB: d.lbs, Groups: d.groups, Drift: d.drift, Images: d.images, Repositories: d.reg.Repositories(), DB: d.db,
-		Baker: d.baker, Status: d.status, Shutdown: d.shutdownFromAPI,
+		Baker: d.baker, Sessions: d.sessions, Status: d.status, Shutdown: d.shutdownFromAPI,
 	})
+	src := observe.Source{Compute: d.compute, LB: d.lbs, Groups: d.groups, DB: d.db}
+	d.stream = observe.NewStream(src, dashboardInterval)
+	handler := http.NewServeMux()
+	observe.Routes(handler, observe.NewMetrics(src), d.stream, api.DashboardPath, apiHandler)
 	token, err := loadToken(d.paths.Token)
 	if err != nil {
 		return err
@@ -294,7 +305,7 @@ func (d *Daemon) serve() error {
 		handler http.Handler
 	}{
 		{unixLn, api.Guard(handler, api.GuardOptions{JSONOnly: true})},
-		{tcpLn, api.Guard(handler, api.GuardOptions{JSONOnly: true, Token: token, TokenFile: d.paths.Token})},
+		{tcpLn, api.Guard(handler, api.GuardOptions{JSONOnly: true, Token: token, TokenFile: d.paths.Token, Sessions: d.sessions})},
 	} {
 		d.startServer(l.ln, l.handler)
 	}
@@ -465,6 +476,9 @@ type StopOptions struct {
 // Without Teardown the containers keep running, for the next daemon to adopt.
 func (d *Daemon) Stop(ctx context.Context, opts StopOptions) error {
 	d.stopOnce.Do(func() {
+		if d.stream != nil {
+			d.stream.Close() // dashboards' streams would hold up the shutdown
+		}
 		for _, srv := range d.servers {
 			if opts.Abrupt {
 				_ = srv.Close()

@@ -15,6 +15,7 @@ import (
 	"github.com/distribution/distribution/v3/registry/handlers"
 
 	"github.com/cattle-dev/cattle/emulator/emulatortest"
+	"github.com/cattle-dev/cattle/internal/testutil"
 )
 
 // plainRegistry serves the same library as the sandbox's registry, with
@@ -88,4 +89,5 @@ func TestIntegrationBenchPush(t *testing.T) {
 		mb, o.Round(time.Millisecond), p.Round(time.Millisecond), float64(o)/float64(p))
 	fmt.Printf("BENCH push/plain-registry ratio %.2f (sandbox %s, plain %s, %d MB, %d rounds)\n",
 		float64(o)/float64(p), o.Round(time.Millisecond), p.Round(time.Millisecond), mb, rounds)
+	testutil.RecordBench(t, testutil.BenchSeconds("push", "plain registry", o, p, 1.2))
 }

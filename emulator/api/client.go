@@ -116,6 +116,12 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 	return out, c.do(ctx, http.MethodGet, "/v1/status", nil, &out)
 }
 
+// DashboardLogin mints a one-time login to the dashboard.
+func (c *Client) DashboardLogin(ctx context.Context) (DashboardLogin, error) {
+	var out DashboardLogin
+	return out, c.do(ctx, http.MethodPost, "/v1/dashboard/login", nil, &out)
+}
+
 // Shutdown asks the daemon to remove what carries the sandbox's label and stop.
 func (c *Client) Shutdown(ctx context.Context, purge bool) error {
 	return c.do(ctx, http.MethodPost, "/v1/shutdown", ShutdownRequest{Purge: purge}, nil)

@@ -20,6 +20,9 @@ type GuardOptions struct {
 	// JSONOnly refuses mutating requests whose body is not JSON. The API
 	// sets it; the registry cannot (blobs are application/octet-stream).
 	JSONOnly bool
+	// Sessions, when set, admit a browser's read-only requests by the
+	// cookie a dashboard login code was swapped for (see Sessions).
+	Sessions *Sessions
 }
 
 // Guard admits only the sandbox's owner to h. A web page the user visits can
@@ -29,10 +32,15 @@ type GuardOptions struct {
 //   - an Origin other than the listener's own;
 //   - a mutating request whose body is not application/json (a "simple"
 //     cross-origin POST goes out as text/plain with no preflight);
-//   - on TCP, a request without the sandbox's bearer token.
+//   - on TCP, a request without the sandbox's bearer token (or, read-only,
+//     a dashboard session's cookie).
 func Guard(h http.Handler, opts GuardOptions) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if status, code, msg := admit(r, opts); status != 0 {
+		status, code, msg := admit(r, opts)
+		if status == http.StatusUnauthorized && opts.Sessions.login(w, r) {
+			return
+		}
+		if status != 0 {
 			refuse(w, status, code, msg)
 			return
 		}
@@ -53,7 +61,7 @@ func admit(r *http.Request, opts GuardOptions) (status int, code, msg string) {
 		return http.StatusUnsupportedMediaType, "UnsupportedMediaType",
 			"a " + r.Method + " request must send its body as Content-Type: application/json"
 	}
-	if opts.Token != "" && !bearer(r, opts.Token) {
+	if opts.Token != "" && !bearer(r, opts.Token) && !opts.Sessions.admits(r) {
 		return http.StatusUnauthorized, "Unauthorized",
 			"the API needs the sandbox's token: send \"Authorization: Bearer TOKEN\" with the token kept in " + opts.TokenFile
 	}

@@ -65,6 +65,7 @@ func newControlPlane(t testing.TB) *controlPlane {
 		Drift:   drift.New(drift.Config{DB: db, Compute: comp, Runtime: rt, Sandbox: "apitest", Network: "cattle-apitest", Profile: p}),
 		Compute: comp, Groups: groups, LB: lbs, Images: cat, Repositories: reg.Repositories(), DB: db,
 		Baker:    &bake.Baker{Runtime: rt, Sandbox: "apitest", RegistryAddr: "127.0.0.1:1", Registry: reg, Catalog: cat, DB: db},
+		Sessions: api.NewSessions(),
 		Status:   func(ctx context.Context) (api.Status, error) { return api.Status{Sandbox: "apitest"}, nil },
 		Shutdown: func(purge bool) { cp.shutdowns.Add(1) },
 	})

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
@@ -26,8 +27,10 @@ type Backend struct {
 	// Repositories are the registry's repository records.
 	Repositories *registry.Repositories
 	// Baker runs bakes; nil refuses them.
-	Baker    *bake.Baker
-	DB       *store.DB
+	Baker *bake.Baker
+	DB    *store.DB
+	// Sessions mint the dashboard's login codes; nil refuses them.
+	Sessions *Sessions
 	Status   func(ctx context.Context) (Status, error)
 	Shutdown func(purge bool)
 }
@@ -50,6 +53,7 @@ func NewHandler(b Backend) http.Handler {
 	mux.HandleFunc("GET /v1/instances/{id}/logs", s.logs)
 	mux.HandleFunc("POST /v1/instances/terminate", s.terminate)
 	mux.HandleFunc("GET /v1/events", s.events)
+	mux.HandleFunc("POST /v1/dashboard/login", s.dashboardLogin)
 	s.loadBalancerRoutes(mux)
 	s.groupRoutes(mux)
 	s.repositoryRoutes(mux)
@@ -188,6 +192,17 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		out, err = s.b.DB.Events(after, limit)
 	}
 	reply(w, nonNil(out), err)
+}
+
+// dashboardLogin mints a one-time code that logs a browser in to the
+// dashboard (see Sessions). It reads no body.
+func (s *server) dashboardLogin(w http.ResponseWriter, r *http.Request) {
+	if s.b.Sessions == nil {
+		writeError(w, fmt.Errorf("%w: this daemon serves no dashboard", errdefs.ErrUnavailable))
+		return
+	}
+	code := s.b.Sessions.Code()
+	reply(w, DashboardLogin{Path: DashboardPath + "?code=" + code, ExpiresIn: int(codeLifetime.Seconds())}, nil)
 }
 
 func nonNil[T any](s []T) []T {

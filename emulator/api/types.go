@@ -6,6 +6,13 @@ import (
 	"github.com/cattle-dev/cattle/emulator/compute"
 )
 
+// DashboardLogin is a one-time login to the dashboard: a browser opens
+// Path at the daemon's API address within ExpiresIn seconds, once.
+type DashboardLogin struct {
+	Path      string `json:"path"`
+	ExpiresIn int    `json:"expires_in_seconds"`
+}
+
 // Status describes a running sandbox.
 type Status struct {
 	Sandbox       string         `json:"sandbox"`

@@ -137,6 +137,7 @@ func (s *Service) launch(ctx context.Context, p plan) {
 			results[i], errs[i] = s.compute.RunInstances(ctx, compute.RunRequest{
 				Template: lp.config.Template, Version: lp.version, Count: lp.zones[z],
 				Zone: z, Group: g.Name, Tags: lp.tags,
+				PendingLimit: max(g.HealthCheckGracePeriod.Std(), s.pendingFloor),
 			})
 		}()
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/emulatortest"
+	"github.com/cattle-dev/cattle/internal/testutil"
 	"github.com/cattle-dev/cattle/sandbox"
 )
 
@@ -177,6 +178,7 @@ func TestIntegrationBenchRefresh(t *testing.T) {
 		batch, ms(launch), ms(healthy), ms(drain))
 	t.Logf("refresh of %d at min healthy %d%% (%d batches of %d, warmup 0): %s; least those settings allow %s; ratio %.2fx (target <= 1.25x)",
 		size, minHealthy, batches, batch, ms(took), ms(least), float64(took)/float64(least))
+	testutil.RecordBench(t, testutil.BenchSeconds(fmt.Sprintf("refresh-%d", size), "its parts", took, least, 1.25))
 }
 
 // TestIntegrationBenchScaleOut scales a group from 0 to 50 until all 50
@@ -186,7 +188,8 @@ func TestIntegrationBenchScaleOut(t *testing.T) {
 	s := benchSandbox(t)
 	ctx := context.Background()
 	c := s.Client
-	v := webTemplates(t, c)
+	webTemplates(t, c)
+	ref := engineRef(t, c)
 	const n = 50
 
 	start := time.Now()
@@ -198,7 +201,7 @@ func TestIntegrationBenchScaleOut(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			out, err := exec.Command("docker", "run", "-d", "--label", sandbox.LabelSandbox+"="+s.Name,
-				"--network", "cattle-"+s.Name, "-p", "127.0.0.1::8080", v.ImageDigest).Output()
+				"--network", "cattle-"+s.Name, "-p", "127.0.0.1::8080", ref).Output()
 			ids[i], errs[i] = strings.TrimSpace(string(out)), err
 		}()
 	}
@@ -243,8 +246,9 @@ func TestIntegrationBenchScaleOut(t *testing.T) {
 	if testing.Verbose() {
 		timeline(t, c, after, start)
 	}
-	t.Logf("0 -> %d instances until running: group %s, %d parallel docker run -d %s, ratio %.2fx (target <= 1.3x)",
+	t.Logf("0 -> %d instances until running: group %s, %d parallel docker run -d %s, ratio %.2fx (target <= 1.1x)",
 		n, ms(group), n, ms(docker), float64(group)/float64(docker))
+	testutil.RecordBench(t, testutil.BenchSeconds(fmt.Sprintf("scale-out-%d", n), "docker run -d", group, docker, 1.1))
 }
 
 func lastSeq(t *testing.T, c *api.Client) uint64 {

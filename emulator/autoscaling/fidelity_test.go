@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/timing"
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
 )
@@ -159,6 +161,36 @@ func TestReplacementTerminatesBeforeLaunchingByDefault(t *testing.T) {
 	replace, launch := h.events(EventReplace), h.events(EventLaunch)
 	if len(replace) != 1 || len(launch) != launchesBefore+1 || replace[0].Seq > launch[len(launch)-1].Seq {
 		t.Fatalf("want the stopped instance terminated before its replacement launched: replace %+v, launches %+v", replace, launch)
+	}
+}
+
+// An instance whose launch hangs in the engine is abandoned once it has
+// been pending past the group's grace period, and the group replaces it.
+func TestInstanceStuckInPendingIsReplaced(t *testing.T) {
+	h := newHarness(t)
+	var hung sync.Once
+	var stuckID string
+	h.rt.hang = func(l labels) bool {
+		first := false
+		hung.Do(func() { first, stuckID = true, l[sandbox.LabelInstance] })
+		return first
+	}
+	n := 1
+	h.createGroup(GroupSpec{Name: "web", Template: "web", Min: 0, Max: 3, Desired: &n,
+		HealthCheckGracePeriod: timing.D(time.Second)})
+	h.runUntil("a replacement running", func() bool {
+		ms := h.members()
+		return len(ms) == 1 && ms[0].ID != stuckID && ms[0].State == compute.StateRunning
+	})
+	stuck, err := h.compute.Instance(ctx, stuckID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stuck.State != compute.StateTerminated || !strings.Contains(stuck.StateReason, "still pending after 1s") {
+		t.Fatalf("the hung launch's instance is %s (%s); want terminated, still pending after the 1s grace period", stuck.State, stuck.StateReason)
+	}
+	if cs, _ := h.rt.List(ctx, map[string]string{sandbox.LabelInstance: stuckID}); len(cs) != 0 {
+		t.Fatalf("the abandoned launch left %d containers", len(cs))
 	}
 }
 

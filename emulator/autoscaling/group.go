@@ -301,7 +301,7 @@ func (s *Service) CheckLoadBalancerUnused(ctx context.Context, name string) erro
 	if err != nil || len(users) == 0 {
 		return err
 	}
-	return errdefs.Conflict("ResourceInUse: load balancer %s is used by auto scaling group %s: delete the group first ('cattle groups rm %s')",
+	return errdefs.Conflict("ResourceInUse: target group %s is used by auto scaling group %s: delete the group first ('cattle groups rm %s')",
 		name, strings.Join(users, ", "), users[0])
 }
 

@@ -25,7 +25,7 @@ func TestCreateGroupValidatesAsAWS(t *testing.T) {
 		{GroupSpec{Name: "g", Template: "web", Min: 1, Max: 3, Desired: intp(4)}, errdefs.ErrInvalid, "desired capacity 4 is outside"},
 		{GroupSpec{Name: "g", Template: "web", Min: 2, Max: 3, Desired: intp(1)}, errdefs.ErrInvalid, "desired capacity 1 is outside"},
 		{GroupSpec{Name: "g", Template: "web", Min: -1, Max: 3}, errdefs.ErrInvalid, "negative"},
-		{GroupSpec{Name: "g", Template: "web", Min: 0, Max: 101}, errdefs.ErrInvalid, "above the limit"},
+		{GroupSpec{Name: "g", Template: "web", Min: 0, Max: MaxGroupSize + 1}, errdefs.ErrInvalid, "above the limit"},
 		{GroupSpec{Name: "g", Template: "nope", Max: 1}, errdefs.ErrNotFound, `template "nope" does not exist`},
 		{GroupSpec{Name: "g", Template: "web:9", Max: 1}, errdefs.ErrNotFound, "has no version 9"},
 		{GroupSpec{Name: "g", Template: "web", Max: 1, LoadBalancer: "nope"}, errdefs.ErrNotFound, `load balancer "nope" does not exist`},

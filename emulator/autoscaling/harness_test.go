@@ -130,6 +130,9 @@ type gatedRuntime struct {
 	labels  map[string]labels // container id -> labels
 	// failCreate, when set, makes Create fail for the containers it chooses.
 	failCreate func(labels) error
+	// hang, when set, makes Start of the containers it chooses hang as an
+	// engine that never answers would, until the caller gives up.
+	hang func(labels) bool
 }
 
 type labels map[string]string
@@ -154,8 +157,16 @@ func (g *gatedRuntime) Create(ctx context.Context, spec sandbox.ContainerSpec) (
 
 func (g *gatedRuntime) Start(ctx context.Context, id string) error {
 	g.mu.Lock()
-	l, hold := g.labels[id], g.hold
+	l, hold, hang := g.labels[id], g.hold, g.hang
 	g.mu.Unlock()
+	if hang != nil && hang(l) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Second): // a test's guard, should the launch never give up
+			return fmt.Errorf("start hung for 10s and nobody gave up on it")
+		}
+	}
 	if p, ok := ctx.Value(planeKey{}).(*plane); ok && p.crashed.Load() {
 		// A launch of a crashed control plane: it never gets further.
 		<-g.release
@@ -270,7 +281,8 @@ func (h *harness) open() {
 	h.ctx, h.cancel = context.WithCancel(context.WithValue(context.Background(), planeKey{}, h.plane))
 	h.compute = compute.New(compute.Config{DB: db, Runtime: h.rt, Sandbox: "unit", Network: "cattle-unit",
 		Images: fakeImages{h.rt.Fake}, Profile: h.profile, Now: h.clock.Now})
-	svc := New(Config{DB: db, Compute: h.compute, LB: h.lb, Metrics: h.metrics, Profile: h.profile, Clock: h.clock})
+	svc := New(Config{DB: db, Compute: h.compute, LB: h.lb, Metrics: h.metrics, Profile: h.profile, Clock: h.clock,
+		PendingFloor: testPendingFloor})
 	h.svc = svc
 	comp := h.compute
 	h.compute.SetHooks(compute.Hooks{
@@ -280,6 +292,10 @@ func (h *harness) open() {
 		BeforeDeleteTemplate: svc.CheckTemplateUnused,
 	})
 }
+
+// testPendingFloor is the real time a launch may hang before it is
+// abandoned in these tests (a minute in the daemon).
+const testPendingFloor = 300 * time.Millisecond
 
 // crash abandons the control plane as a SIGKILL would (activities held in
 // a gate stay held) and starts a new one on the same state file and

@@ -21,6 +21,7 @@
 package autoscaling
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -44,7 +45,16 @@ type Config struct {
 	Metrics Metrics
 	Profile timing.Profile
 	Clock   Clock // RealClock when nil
+	// PendingFloor is the least time a launch may keep an instance pending
+	// before it is abandoned and the instance replaced; the group's grace
+	// period when longer. DefaultPendingFloor when zero.
+	PendingFloor time.Duration
 }
+
+// DefaultPendingFloor leaves a slow engine time to create and start a
+// container (seconds under load) before a launch counts as stuck; AWS
+// publishes no figure for an instance that never leaves pending.
+const DefaultPendingFloor = time.Minute
 
 // Service manages auto scaling groups and their instance refreshes.
 type Service struct {
@@ -54,6 +64,8 @@ type Service struct {
 	metrics Metrics
 	profile timing.Profile
 	clock   Clock
+	// pendingFloor: see Config.PendingFloor.
+	pendingFloor time.Duration
 	// started is when this Service was made: a new instance's time to
 	// become healthy never runs out before the daemon had a fair look at it.
 	started time.Time
@@ -83,7 +95,8 @@ func New(cfg Config) *Service {
 	}
 	return &Service{
 		db: cfg.DB, compute: cfg.Compute, lb: cfg.LB, metrics: cfg.Metrics, profile: cfg.Profile, clock: clock,
-		started: clock.Now(), notify: make(chan struct{}, 1),
+		pendingFloor: cmp.Or(cfg.PendingFloor, DefaultPendingFloor),
+		started:      clock.Now(), notify: make(chan struct{}, 1),
 		busy: map[string]bool{}, backoff: map[string]backoffAt{}, series: map[string]*series{},
 	}
 }

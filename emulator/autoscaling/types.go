@@ -34,7 +34,7 @@ type Group struct {
 	Max             int      `json:"max"`
 	Desired         int      `json:"desired"`
 	Zones           []string `json:"zones"`
-	LoadBalancer    string   `json:"load_balancer"`
+	LoadBalancer    string   `json:"load_balancer"` // the target group it registers with (--lb NAME)
 	HealthCheckType string   `json:"health_check_type"`
 	// HealthCheckGracePeriod keeps a new instance from being judged by the
 	// load balancer's health checks until it had time to start.

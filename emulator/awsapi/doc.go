@@ -54,7 +54,8 @@
 //
 // # Writing a result
 //
-// Return a struct; nil for an empty result. For Auto Scaling and ELBv2 it
+// Return a struct; nil for an empty result (an empty <ActionResult> for
+// the Query services, which the SDKs expect). For Auto Scaling and ELBv2 it
 // is encoded inside <ActionResult>, with AWS's element names as xml tags
 // and lists as `xml:"AutoScalingGroups>member"`. For EC2 its fields go
 // straight under <ActionResponse> after requestId, lowercase-first, with

@@ -120,10 +120,10 @@ func writeResult(w http.ResponseWriter, s *Service, action, reqID string, result
 			RequestID: reqID, Inner: inner})
 		return
 	}
-	env := queryEnvelope{XMLName: xml.Name{Local: action + "Response"}, Xmlns: s.Namespace, RequestID: reqID}
-	if result != nil {
-		env.Result = &queryResult{XMLName: xml.Name{Local: action + "Result"}, Inner: inner}
-	}
+	// An empty result is still an empty <ActionResult>: the SDKs' ELBv2
+	// deserializers look for it even where the output has no member.
+	env := queryEnvelope{XMLName: xml.Name{Local: action + "Response"}, Xmlns: s.Namespace, RequestID: reqID,
+		Result: &queryResult{XMLName: xml.Name{Local: action + "Result"}, Inner: inner}}
 	writeXML(w, http.StatusOK, env)
 }
 

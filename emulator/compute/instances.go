@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox"
@@ -40,6 +41,11 @@ type RunRequest struct {
 	Zone     string            // "" spreads over the zones
 	Group    string            // the auto scaling group launching them, if any
 	Tags     map[string]string // copied onto the instances
+	// PendingLimit, when set, is how long one launch attempt may keep an
+	// instance pending while the engine answers: past it the launch is
+	// abandoned and the instance terminated, so its group replaces it. Time
+	// the engine is away does not count (the launch waits for it).
+	PendingLimit time.Duration
 }
 
 // RunInstances launches instances and returns them once their containers
@@ -84,7 +90,7 @@ func (s *Service) RunInstances(ctx context.Context, req RunRequest) ([]Instance,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			insts[i] = s.launch(ctx, insts[i], v, itype)
+			insts[i] = s.launch(ctx, insts[i], v, itype, req.PendingLimit)
 		}()
 	}
 	wg.Wait()
@@ -183,13 +189,13 @@ func (s *Service) zonePlan(tx *store.Tx, req RunRequest) ([]string, error) {
 // launch waits for it (as long as ctx lasts, within engineWaitLimit): then
 // it adopts the container if it runs, or clears what was left and starts
 // again. Given up, the instance is left pending for the reconcile.
-func (s *Service) launch(ctx context.Context, inst Instance, v TemplateVersion, itype InstanceType) Instance {
+func (s *Service) launch(ctx context.Context, inst Instance, v TemplateVersion, itype InstanceType, limit time.Duration) Instance {
 	defer s.unmarkBusy(inst.ID)
 	// The launch goes on when the caller gives up waiting: the instance
 	// is recorded already, and a client's timeout is no launch failure.
 	work := context.WithoutCancel(ctx)
 	for {
-		out, err := s.launchOnce(work, inst, v, itype)
+		out, err := s.launchOnce(work, inst, v, itype, limit)
 		if !errors.Is(err, errdefs.ErrUnavailable) {
 			return out
 		}
@@ -204,26 +210,36 @@ func (s *Service) launch(ctx context.Context, inst Instance, v TemplateVersion, 
 }
 
 // launchOnce tries a launch once. A failure of the engine's making ends
-// the instance; an engine away (errdefs.ErrUnavailable) leaves it pending.
-func (s *Service) launchOnce(ctx context.Context, inst Instance, v TemplateVersion, itype InstanceType) (Instance, error) {
+// the instance, and so does an attempt still pending past limit (when
+// set): an engine that hangs must not hold the instance's group; an engine
+// away (errdefs.ErrUnavailable) leaves it pending.
+func (s *Service) launchOnce(ctx context.Context, inst Instance, v TemplateVersion, itype InstanceType, limit time.Duration) (Instance, error) {
+	attempt, cancel := ctx, context.CancelFunc(func() {})
+	if limit > 0 {
+		attempt, cancel = context.WithTimeout(ctx, limit)
+	}
+	defer cancel()
 	spec := s.containerSpec(inst, v, itype)
-	id, err := s.rt.Create(ctx, spec)
+	id, err := s.rt.Create(attempt, spec)
 	if err == nil {
 		inst.ContainerID = id
-		err = s.rt.Start(ctx, id)
+		err = s.rt.Start(attempt, id)
 	}
 	var c sandbox.Container
 	if err == nil {
-		c, err = s.rt.Inspect(ctx, id)
+		c, err = s.rt.Inspect(attempt, id)
 	}
-	if errors.Is(err, errdefs.ErrUnavailable) {
+	stuck := err != nil && errors.Is(attempt.Err(), context.DeadlineExceeded)
+	if errors.Is(err, errdefs.ErrUnavailable) && !stuck {
 		return inst, err
 	}
 	if err != nil {
-		if inst.ContainerID != "" {
-			_ = s.rt.Remove(ctx, inst.ContainerID, true)
+		s.removeAbandoned(ctx, inst, limit)
+		reason := "Server.InternalError: launch failed: " + err.Error()
+		if stuck {
+			reason = fmt.Sprintf("Server.InternalError: launch abandoned: still pending after %s (the engine did not finish creating and starting the container)", limit)
 		}
-		out, _ := s.transition(inst.ID, StateTerminated, "Server.InternalError: launch failed: "+err.Error(), nil)
+		out, _ := s.transition(inst.ID, StateTerminated, reason, nil)
 		return out, nil
 	}
 	out, err := s.transition(inst.ID, StateRunning, "", func(i *Instance) {
@@ -236,6 +252,21 @@ func (s *Service) launchOnce(ctx context.Context, inst Instance, v TemplateVersi
 		return inst, nil
 	}
 	return out, nil
+}
+
+// removeAbandoned removes what a failed launch attempt created, within a
+// bound of its own when the attempt had one (the engine may still hang);
+// what is left then, the reconcile removes once the engine answers.
+func (s *Service) removeAbandoned(ctx context.Context, inst Instance, limit time.Duration) {
+	if inst.ContainerID == "" {
+		return
+	}
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	}
+	_ = s.rt.Remove(ctx, inst.ContainerID, true)
 }
 
 // afterOutage settles a launch the engine's absence interrupted: a

@@ -10,6 +10,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/emulatortest"
+	"github.com/cattle-dev/cattle/internal/testutil"
 )
 
 // TestIntegrationBenchDriftScan50 times a drift scan of 50 instances
@@ -61,4 +62,5 @@ func TestIntegrationBenchDriftScan50(t *testing.T) {
 	ratio := float64(scan) / float64(sequential)
 	fmt.Printf("drift scan of %d instances: %s; %d sequential docker diff: %s; ratio %.2fx (target <= 1.0x)\n",
 		n, scan.Round(time.Millisecond), n, sequential.Round(time.Millisecond), ratio)
+	testutil.RecordBench(t, testutil.BenchSeconds(fmt.Sprintf("drift-scan-%d", n), "sequential docker diff", scan, sequential, 1.0))
 }

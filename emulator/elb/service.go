@@ -50,10 +50,22 @@ type Service struct {
 	live map[string]*liveLB // by name
 }
 
-// liveLB is a load balancer's running data plane.
+// liveLB is a record's running data plane: its listener (nil when it has
+// none) and its target group (nil when it has none). It is never changed
+// in place: a change installs a new one.
 type liveLB struct {
 	lb    *lb.LoadBalancer
 	group *lb.TargetGroup
+}
+
+// close stops the listener and the target group.
+func (l *liveLB) close(ctx context.Context) {
+	if l.lb != nil {
+		_ = l.lb.Close(ctx)
+	}
+	if l.group != nil {
+		l.group.Close()
+	}
 }
 
 // New returns a Service; Start brings up the recorded load balancers.
@@ -140,8 +152,7 @@ func (s *Service) Close(ctx context.Context) {
 	defer s.mu.Unlock()
 	defer s.closeEvents.Do(func() { close(s.done) })
 	for name, l := range s.live {
-		_ = l.lb.Close(ctx)
-		l.group.Close()
+		l.close(ctx)
 		delete(s.live, name)
 	}
 }
@@ -164,23 +175,58 @@ func (s *Service) targetGroupConfig(rec LoadBalancer) lb.TargetGroupConfig {
 	}
 }
 
+// startLive starts a record's target group and listener.
 func (s *Service) startLive(rec LoadBalancer) error {
-	group, err := lb.NewTargetGroup(s.targetGroupConfig(rec))
-	if err != nil {
-		return errdefs.Invalid("%v", err)
+	l := &liveLB{}
+	if rec.HasTargetGroup() {
+		group, err := lb.NewTargetGroup(s.targetGroupConfig(rec))
+		if err != nil {
+			return errdefs.Invalid("%v", err)
+		}
+		l.group = group
 	}
-	l, err := lb.New(lb.Config{Name: rec.Name, Addr: rec.Address, Algorithm: lb.Algorithm(rec.Algorithm)}, lb.Forward{Group: group, Weight: 1})
-	if err == nil {
-		err = l.Start()
+	if rec.Listening() {
+		front, err := openListener(rec, l.group)
+		if err != nil {
+			l.close(context.Background())
+			return err
+		}
+		l.lb = front
 	}
-	if err != nil {
-		group.Close()
-		return errdefs.Conflict("%v", err)
-	}
-	s.mu.Lock()
-	s.live[rec.Name] = &liveLB{lb: l, group: group}
-	s.mu.Unlock()
+	s.setLive(rec.Name, l)
 	return nil
+}
+
+// openListener listens on the record's address (port 0: a free one),
+// forwarding to group until applyForwards sets the record's forwards.
+func openListener(rec LoadBalancer, group *lb.TargetGroup) (*lb.LoadBalancer, error) {
+	var fs []lb.Forward
+	if group != nil {
+		fs = append(fs, lb.Forward{Group: group, Weight: 1})
+	}
+	addr := rec.Address
+	if addr == "" {
+		addr = "127.0.0.1:" + strconv.Itoa(rec.Port)
+	}
+	front, err := lb.New(lb.Config{Name: rec.Name, Addr: addr, Algorithm: lb.Algorithm(rec.Algorithm)}, fs...)
+	if err == nil {
+		err = front.Start()
+	}
+	if err != nil {
+		return nil, errdefs.Conflict("%v", err)
+	}
+	return front, nil
+}
+
+// setLive installs a record's data plane (nil: it has none).
+func (s *Service) setLive(name string, l *liveLB) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l == nil {
+		delete(s.live, name)
+		return
+	}
+	s.live[name] = l
 }
 
 // withDefaults fills a new record from the timing profile.
@@ -225,6 +271,7 @@ func (s *Service) withDefaults(req CreateRequest) (LoadBalancer, error) {
 		Forwards: []Forward{{TargetGroup: req.Name, Weight: 1}}, Targets: []string{},
 		PathFromTemplate: pathFromTemplate, CreatedAt: time.Now().UTC(),
 	}
+	rec.LoadBalancerID, rec.TargetGroupID, rec.ListenerID = newID(), newID(), newID()
 	// Let the data plane check the rest (thresholds, matcher, timeouts).
 	if _, err := lb.NewTargetGroup(s.targetGroupConfig(rec)); err != nil {
 		return LoadBalancer{}, errdefs.Invalid("%v", err)
@@ -281,17 +328,38 @@ func (s *Service) closeLive(name string) {
 	if l != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = l.lb.Close(ctx)
-		l.group.Close()
+		l.close(ctx)
 	}
 }
 
-// Delete drains and removes a load balancer, unless something uses it.
+// Delete drains and removes a load balancer with its listener and its
+// target group (whichever of them the record holds), unless a group or
+// another load balancer uses the target group.
 func (s *Service) Delete(ctx context.Context, name string) error {
 	rec, err := s.Get(ctx, name)
 	if err != nil {
 		return err
 	}
+	if rec.HasTargetGroup() {
+		if err := s.checkUnused(ctx, name, false); err != nil {
+			return err
+		}
+		s.drainAll(ctx, rec)
+	}
+	s.closeLive(name)
+	return s.db.Update(func(tx *store.Tx) error {
+		if err := tx.Delete(kindLoadBalancer, name); err != nil {
+			return err
+		}
+		_, err := tx.Append(store.Event{Kind: "lb.deleted", Resource: "lb/" + name, Message: "load balancer " + name + " removed"})
+		return err
+	})
+}
+
+// checkUnused refuses, with a conflict, to let target group name go while
+// an auto scaling group uses it or a listener forwards to it (its own
+// record's listener too, unless self is false: that one goes with it).
+func (s *Service) checkUnused(ctx context.Context, name string, self bool) error {
 	if s.beforeDelete != nil {
 		if err := s.beforeDelete(ctx, name); err != nil {
 			return err
@@ -302,30 +370,36 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 		return err
 	}
 	for _, other := range all {
-		if other.Name == name {
+		if other.Name == name && !self {
 			continue
 		}
 		for _, f := range other.Forwards {
-			if f.TargetGroup == name && f.Weight > 0 {
+			if f.TargetGroup == name && f.Weight > 0 && other.Name == name {
+				return errdefs.Conflict("ResourceInUse: target group %s is used by the listener of load balancer %s: delete the listener or the load balancer first", name, name)
+			}
+			if f.TargetGroup == name && f.Weight > 0 && other.HasTargetGroup() {
 				return errdefs.Conflict("load balancer %s forwards to %s: change its forwards first ('cattle lb forward %s --to %s=100')", other.Name, name, other.Name, other.Name)
+			}
+			if f.TargetGroup == name && f.Weight > 0 {
+				return errdefs.Conflict("ResourceInUse: target group %s is used by the listener of load balancer %s: change its forwards or delete the listener first", name, other.Name)
 			}
 		}
 	}
-	if l := s.liveLB(name); l != nil {
-		var chans []<-chan struct{}
-		for _, id := range rec.Targets {
-			chans = append(chans, l.group.Deregister(id))
-		}
-		waitAll(ctx, chans, time.Duration(rec.DeregistrationDelay)+time.Second)
+	return nil
+}
+
+// drainAll deregisters every target of rec's target group and waits, at
+// most its deregistration delay, for them to drain.
+func (s *Service) drainAll(ctx context.Context, rec LoadBalancer) {
+	l := s.liveLB(rec.Name)
+	if l == nil || l.group == nil {
+		return
 	}
-	s.closeLive(name)
-	return s.db.Update(func(tx *store.Tx) error {
-		if err := tx.Delete(kindLoadBalancer, name); err != nil {
-			return err
-		}
-		_, err := tx.Append(store.Event{Kind: "lb.deleted", Resource: "lb/" + name, Message: "load balancer " + name + " removed"})
-		return err
-	})
+	var chans []<-chan struct{}
+	for _, id := range rec.Targets {
+		chans = append(chans, l.group.Deregister(id))
+	}
+	waitAll(ctx, chans, time.Duration(rec.DeregistrationDelay)+time.Second)
 }
 
 func waitAll(ctx context.Context, chans []<-chan struct{}, limit time.Duration) {
@@ -370,19 +444,42 @@ func (s *Service) List(ctx context.Context) ([]LoadBalancer, error) {
 	return out, err
 }
 
-// Check reports whether a load balancer exists.
+// Check reports whether target group name exists: groups attach to
+// target groups.
 func (s *Service) Check(ctx context.Context, name string) error {
-	_, err := s.Get(ctx, name)
+	_, err := s.getTargetGroup(ctx, name)
 	return err
 }
 
-// Targets returns the health of a load balancer's targets.
+// getTargetGroup returns the record of target group name.
+func (s *Service) getTargetGroup(ctx context.Context, name string) (LoadBalancer, error) {
+	rec, err := s.Get(ctx, name)
+	if err == nil && !rec.HasTargetGroup() {
+		err = errdefs.NotFound("target group %q does not exist: %s is a load balancer alone (its listener forwards to %s)", name, name, forwardNames(rec.Forwards))
+	} else if errors.Is(err, errdefs.ErrNotFound) {
+		err = errdefs.NotFound("target group %q does not exist: create it with 'cattle lb create %s'", name, name)
+	}
+	return rec, err
+}
+
+func forwardNames(fs []Forward) string {
+	if len(fs) == 0 {
+		return "no target group"
+	}
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.TargetGroup
+	}
+	return strings.Join(names, ", ")
+}
+
+// Targets returns the health of a target group's targets.
 func (s *Service) Targets(ctx context.Context, name string) ([]Target, error) {
-	if _, err := s.Get(ctx, name); err != nil {
+	if _, err := s.getTargetGroup(ctx, name); err != nil {
 		return nil, err
 	}
 	l := s.liveLB(name)
-	if l == nil {
+	if l == nil || l.group == nil {
 		return []Target{}, nil
 	}
 	out := []Target{}
@@ -397,7 +494,7 @@ func (s *Service) Targets(ctx context.Context, name string) ([]Target, error) {
 // (an instance not registered there is absent).
 func (s *Service) TargetStates(name string) map[string]string {
 	l := s.liveLB(name)
-	if l == nil {
+	if l == nil || l.group == nil {
 		return nil
 	}
 	hs := l.group.Health()
@@ -427,8 +524,8 @@ func (s *Service) RegisterInstances(ctx context.Context, name string, insts ...c
 	var rec LoadBalancer
 	err := s.db.Update(func(tx *store.Tx) (err error) {
 		rec, err = store.Get[LoadBalancer](tx, kindLoadBalancer, name)
-		if err != nil {
-			return errdefs.NotFound("load balancer %q does not exist: create it with 'cattle lb create %s'", name, name)
+		if err != nil || !rec.HasTargetGroup() {
+			return errdefs.NotFound("target group %q does not exist: create it with 'cattle lb create %s'", name, name)
 		}
 		for _, inst := range insts {
 			if slices.Contains(rec.Targets, inst.ID) {
@@ -468,7 +565,7 @@ func (s *Service) RegisterIDs(ctx context.Context, name string, ids []string) er
 
 func (s *Service) registerLive(rec LoadBalancer, inst compute.Instance) {
 	l := s.liveLB(rec.Name)
-	if l == nil {
+	if l == nil || l.group == nil {
 		return
 	}
 	if rec.PathFromTemplate {
@@ -511,7 +608,7 @@ func (s *Service) adoptTemplatePath(rec LoadBalancer, l *liveLB, inst compute.In
 // Deregister takes instances out of a load balancer. With wait, it returns
 // once they have drained.
 func (s *Service) Deregister(ctx context.Context, name string, ids []string, wait bool) error {
-	rec, err := s.Get(ctx, name)
+	rec, err := s.getTargetGroup(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -550,7 +647,7 @@ func (s *Service) deregister(name string, ids []string) []<-chan struct{} {
 		slog.Warn("deregistering targets", "lb", name, "err", err)
 	}
 	l := s.liveLB(name)
-	if l == nil {
+	if l == nil || l.group == nil {
 		return nil
 	}
 	var chans []<-chan struct{}
@@ -603,11 +700,15 @@ func (s *Service) InstanceChanged(inst compute.Instance) {
 
 // Stats returns a load balancer's counters.
 func (s *Service) Stats(ctx context.Context, name string) (Stats, error) {
-	if _, err := s.Get(ctx, name); err != nil {
+	rec, err := s.Get(ctx, name)
+	if err != nil {
 		return Stats{}, err
 	}
+	if !rec.Listening() {
+		return Stats{}, errdefs.Conflict("%s has no listener, so no traffic to count: see its targets with 'cattle lb targets %s'", name, name)
+	}
 	l := s.liveLB(name)
-	if l == nil {
+	if l == nil || l.lb == nil {
 		return Stats{}, errdefs.Conflict("load balancer %s is not running", name)
 	}
 	st := l.lb.Stats()
@@ -621,16 +722,27 @@ func (s *Service) Stats(ctx context.Context, name string) (Stats, error) {
 	return out, nil
 }
 
+// LiveStats returns the engine's own counters of a running load balancer,
+// with its latency histogram's buckets (what Prometheus reads); false when
+// no such load balancer runs.
+func (s *Service) LiveStats(name string) (lb.Stats, bool) {
+	l := s.liveLB(name)
+	if l == nil {
+		return lb.Stats{}, false
+	}
+	return l.lb.Stats(), true
+}
+
 // TargetRequests returns, by instance id, how many requests each target of
 // the load balancer's target group has been sent since it was registered:
 // the counters AWS's RequestCountPerTarget is made of.
 func (s *Service) TargetRequests(ctx context.Context, name string) (map[string]int64, error) {
 	l := s.liveLB(name)
-	if l == nil {
+	if l == nil || l.group == nil {
 		if err := s.Check(ctx, name); err != nil {
 			return nil, err
 		}
-		return nil, errdefs.Conflict("load balancer %s is not running: restart the daemon with 'cattle up'", name)
+		return nil, errdefs.Conflict("target group %s is not running: restart the daemon with 'cattle up'", name)
 	}
 	out := map[string]int64{}
 	for id, t := range l.group.TargetStats() {
@@ -655,25 +767,42 @@ func ValidateWeights(fs []Forward) error {
 	return nil
 }
 
-// SetForwards sets the weighted forwards of a load balancer: each names a
-// load balancer whose target group gets that share of the requests.
-func (s *Service) SetForwards(ctx context.Context, name string, fs []Forward) (LoadBalancer, error) {
+// checkForwards refuses forwards that are not a valid weighted forward to
+// existing target groups.
+func (s *Service) checkForwards(ctx context.Context, fs []Forward) error {
 	if len(fs) == 0 {
-		return LoadBalancer{}, errdefs.Invalid("no forwards given: name at least one target group with --to NAME=WEIGHT")
+		return errdefs.Invalid("no forwards given: name at least one target group with --to NAME=WEIGHT")
 	}
 	if err := ValidateWeights(fs); err != nil {
-		return LoadBalancer{}, err
+		return err
 	}
+	seen := map[string]bool{}
 	for _, f := range fs {
-		if _, err := s.Get(ctx, f.TargetGroup); err != nil {
-			return LoadBalancer{}, err
+		if seen[f.TargetGroup] {
+			return errdefs.Invalid("target group %s is given twice: give each target group once", f.TargetGroup)
 		}
+		seen[f.TargetGroup] = true
+		if _, err := s.getTargetGroup(ctx, f.TargetGroup); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetForwards sets the weighted forwards of a load balancer's listener:
+// each names a target group that gets that share of the requests.
+func (s *Service) SetForwards(ctx context.Context, name string, fs []Forward) (LoadBalancer, error) {
+	if err := s.checkForwards(ctx, fs); err != nil {
+		return LoadBalancer{}, err
 	}
 	var rec LoadBalancer
 	err := s.db.Update(func(tx *store.Tx) (err error) {
 		rec, err = store.Get[LoadBalancer](tx, kindLoadBalancer, name)
-		if err != nil {
+		if err != nil || !rec.HasLoadBalancer() {
 			return errdefs.NotFound("load balancer %q does not exist", name)
+		}
+		if !rec.Listening() {
+			return errdefs.Conflict("load balancer %s has no listener: create one first", name)
 		}
 		rec.Forwards = fs
 		if _, err := tx.Put(kindLoadBalancer, name, rec); err != nil {
@@ -696,12 +825,12 @@ func (s *Service) SetForwards(ctx context.Context, name string, fs []Forward) (L
 
 func (s *Service) applyForwards(rec LoadBalancer) {
 	l := s.liveLB(rec.Name)
-	if l == nil {
+	if l == nil || l.lb == nil {
 		return
 	}
 	var fs []lb.Forward
 	for _, f := range rec.Forwards {
-		if g := s.liveLB(f.TargetGroup); g != nil {
+		if g := s.liveLB(f.TargetGroup); g != nil && g.group != nil {
 			fs = append(fs, lb.Forward{Group: g.group, Weight: f.Weight})
 		}
 	}

@@ -1,11 +1,48 @@
-// Package elb is the control plane of the load balancers: their records in
-// the store, and the live data plane (package lb) they drive. Each load
-// balancer has one listener and a target group of the same name; it can
-// also forward, by weight, to other load balancers' target groups (blue/green,
-// canary).
+// Package elb is the control plane of the load balancers and target groups:
+// their records in the store, and the live data plane (package lb) they
+// drive. Both fronts drive these same objects: the native API and CLI
+// (`cattle lb ...`) and the AWS ELBv2 API.
+//
+// # The model
+//
+// AWS's Application Load Balancer has three resources: a load balancer, its
+// listeners (a port, and a default action forwarding to one target group or
+// by weight to several), and target groups (targets, health check,
+// deregistration delay, slow start, algorithm) that exist on their own.
+// cattle keeps them in one record per name (kind "load_balancers", type
+// LoadBalancer), which holds up to three parts:
+//
+//   - the target group NAME: HealthCheck, Algorithm, DeregistrationDelay,
+//     SlowStart, Targets. Its data plane (an lb.TargetGroup: health checks,
+//     draining, routing) runs whether or not a listener sends it traffic,
+//     so a target group made alone (AWS CreateTargetGroup) has targets and
+//     target health before any load balancer uses it;
+//   - the load balancer NAME (Zones);
+//   - its one listener: Address/Port, and Forwards, the weighted forward to
+//     target groups by name (one forward is a plain forward).
+//
+// `cattle lb create web` makes all three at once, as it always has: a load
+// balancer web listening on a port and forwarding to its own target group
+// web. The flags TargetGroupOnly, NoTargetGroup and NoListener say which
+// parts are missing; every record written before they existed has none of
+// them set, so old state files read as before, with no migration. AWS's
+// separate namespaces map onto this one: a load balancer and a target group
+// of the same name share a record; a load balancer "web-alb" forwarding to
+// target group "web-tg" are two records, one with NoTargetGroup, the other
+// with TargetGroupOnly. A record whose last part goes is deleted.
+//
+// Auto scaling groups attach to target groups by name (their --lb NAME is
+// the target group NAME, the one `cattle lb create NAME` made). A target
+// group that a group uses, or that a listener forwards to, cannot be
+// deleted (ResourceInUse); a load balancer can, and its target group stays.
+//
+// One listener per load balancer: cattle listens on loopback HTTP only,
+// where AWS's second listener is usually HTTPS.
 package elb
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 
@@ -55,7 +92,48 @@ type LoadBalancer struct {
 	// then comes from the registered instances' launch template.
 	PathFromTemplate bool      `json:"path_from_template,omitempty"`
 	CreatedAt        time.Time `json:"created_at"`
+
+	// The parts of the record that do not exist (see the package doc):
+	// none set is a load balancer with its listener and its same-named
+	// target group, as every record made by `cattle lb create`.
+	TargetGroupOnly bool `json:"target_group_only,omitempty"` // no load balancer (nor listener)
+	NoTargetGroup   bool `json:"no_target_group,omitempty"`
+	NoListener      bool `json:"no_listener,omitempty"` // no port open: Address and Port are empty
+	// Zones are the zones the load balancer was made in (AWS: its subnets);
+	// empty means every zone.
+	Zones []string `json:"zones,omitempty"`
+	// IDs are the last parts of the resources' ARNs, kept so that the ARNs
+	// do not change across restarts; empty in records made before them.
+	LoadBalancerID string `json:"load_balancer_id,omitempty"`
+	TargetGroupID  string `json:"target_group_id,omitempty"`
+	ListenerID     string `json:"listener_id,omitempty"`
+	// TargetPort is the port an AWS target group was made with; targets
+	// are sent traffic on their launch template's port all the same.
+	TargetPort int `json:"target_port,omitempty"`
 }
+
+// IDs are the last parts of the record's ARNs: the ones it keeps, else
+// (a record made before it kept them) ones derived from its name and
+// creation time, which do not change either.
+func (r LoadBalancer) IDs() (loadBalancer, targetGroup, listener string) {
+	derive := func(kept, part string) string {
+		if kept != "" {
+			return kept
+		}
+		sum := sha256.Sum256([]byte(part + "/" + r.Name + "/" + r.CreatedAt.UTC().Format(time.RFC3339Nano)))
+		return hex.EncodeToString(sum[:8])
+	}
+	return derive(r.LoadBalancerID, "loadbalancer"), derive(r.TargetGroupID, "targetgroup"), derive(r.ListenerID, "listener")
+}
+
+// HasLoadBalancer reports whether the record holds a load balancer.
+func (r LoadBalancer) HasLoadBalancer() bool { return !r.TargetGroupOnly }
+
+// HasTargetGroup reports whether the record holds a target group.
+func (r LoadBalancer) HasTargetGroup() bool { return !r.NoTargetGroup }
+
+// Listening reports whether the record's load balancer has its listener.
+func (r LoadBalancer) Listening() bool { return r.HasLoadBalancer() && !r.NoListener }
 
 // Target is one target's health, as `lb targets` shows it.
 type Target struct {

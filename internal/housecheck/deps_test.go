@@ -16,13 +16,14 @@ const module = "github.com/cattle-dev/cattle"
 // layers ranks each top-level directory: a package imports only from a rank
 // at or below its own (see doc.go).
 var layers = map[string]int{
-	"cmd":       4,
-	"scenarios": 3,
-	"emulator":  2,
-	"images":    1,
-	"lb":        0,
-	"sandbox":   0,
-	"store":     0,
+	"cattletest": 5,
+	"cmd":        4,
+	"scenarios":  3,
+	"emulator":   2,
+	"images":     1,
+	"lb":         0,
+	"sandbox":    0,
+	"store":      0,
 }
 
 // goPackage is the part of `go list -json` the rules read.

@@ -6,6 +6,9 @@
 // cattle's packages form layers; a package imports only from its own layer
 // or the ones under it:
 //
+//	cattletest the public package for users' integration tests: a sandbox
+//	           in the test's process, its client, scenarios; nothing of
+//	           cattle's imports it (its own tests and examples aside)
 //	cmd        the cattle binary and its CLI (cmd/cattle, cmd/cattle/app)
 //	scenarios  the scenario language, its steps, runner and load generator
 //	emulator   the daemon: its HTTP API and the compute, autoscaling and
@@ -29,6 +32,8 @@
 //     both speak is in the leaf lb/lbheader.
 //   - Nothing outside cmd imports cmd, tests included: the CLI's tests live
 //     with the CLI.
+//   - cattletest ranks above cmd: no package of cattle's imports it, only
+//     tests (users' and its own).
 //   - internal/... are leaves: each imports nothing of cattle's outside its
 //     own internal/X tree (internal/licenses/gen imports internal/licenses).
 //     Any layer may import a leaf (internal/version, internal/errdefs), but

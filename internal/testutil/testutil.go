@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +25,10 @@ var (
 // RepoRoot returns the module root (the folder holding go.mod).
 func RepoRoot(t testing.TB) string {
 	t.Helper()
+	return moduleRoot()
+}
+
+func moduleRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
@@ -33,11 +38,22 @@ func RepoRoot(t testing.TB) string {
 // to drive the CLI as a user would.
 func CattleBinary(t testing.TB) string {
 	t.Helper()
+	bin, err := BuildCattle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// BuildCattle is CattleBinary for code without a testing.TB (cattletest's
+// New): it builds the binary from the module's source once per process.
+func BuildCattle() (string, error) {
 	buildOnce.Do(func() {
 		// One folder for every test process of this checkout, so that runs
 		// leave no trail of binaries; each process builds to a temporary
 		// name and renames it into place, which is atomic.
-		sum := sha256.Sum256([]byte(RepoRoot(t)))
+		root := moduleRoot()
+		sum := sha256.Sum256([]byte(root))
 		dir := filepath.Join(os.TempDir(), "cattle-test-bin-"+hex.EncodeToString(sum[:6]))
 		if buildErr = os.MkdirAll(dir, 0o755); buildErr != nil {
 			return
@@ -51,8 +67,10 @@ func CattleBinary(t testing.TB) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", tmp.Name(), "./cmd/cattle")
-		cmd.Dir = RepoRoot(t)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		cmd.Dir = root
+		// GOWORK=off: a workspace of the caller's must not change what the
+		// module's own go.mod says (the module may sit in the module cache).
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
 		if buildOut, buildErr = cmd.CombinedOutput(); buildErr != nil {
 			os.Remove(tmp.Name())
 			return
@@ -61,9 +79,9 @@ func CattleBinary(t testing.TB) string {
 		buildErr = os.Rename(tmp.Name(), buildPath)
 	})
 	if buildErr != nil {
-		t.Fatalf("building cattle: %v\n%s", buildErr, buildOut)
+		return "", fmt.Errorf("building cattle (go build ./cmd/cattle in %s): %v\n%s", moduleRoot(), buildErr, buildOut)
 	}
-	return buildPath
+	return buildPath, nil
 }
 
 // SkipIfShort skips an integration test under go test -short.

@@ -102,6 +102,9 @@ func TestIntegrationBuiltinScenarios(t *testing.T) {
 			continue // minutes on AWS's clock: make bench runs it
 		}
 		t.Run(b.Name, func(t *testing.T) {
+			// Each runs in a sandbox of its own and mostly waits on the
+			// clock of its timing profile: two at a time halve the wait.
+			t.Parallel()
 			sc, err := scenarios.LoadChecked(b.Name)
 			if err != nil {
 				t.Fatal(err)
@@ -122,6 +125,9 @@ func TestIntegrationBuiltinScenarios(t *testing.T) {
 			assertNoBakeLeft(t, rt, res.Sandbox)
 			if !res.Passed {
 				t.Fatalf("%s failed:\n%s", b.Name, out.String())
+			}
+			if b.Name == "tour" {
+				checkTourReport(t, res)
 			}
 			t.Logf("%s passed in %s", b.Name, time.Duration(res.Duration).Round(time.Second))
 		})

@@ -67,8 +67,8 @@ func TestCLIScenarioCheckListsEveryProblem(t *testing.T) {
 func TestCLIScenarioRunWritesReportsForABadFile(t *testing.T) {
 	path := writeFile(t, "mistakes.yaml", newcomerMistakes)
 	dir := t.TempDir()
-	junit, journal := filepath.Join(dir, "report.xml"), filepath.Join(dir, "journal.json")
-	code, _, errOut := run(t, "scenario", "run", path, "--junit", junit, "--json", journal)
+	junit, journal, page := filepath.Join(dir, "report.xml"), filepath.Join(dir, "journal.json"), filepath.Join(dir, "report.html")
+	code, _, errOut := run(t, "scenario", "run", path, "--junit", junit, "--json", journal, "--html", page)
 	if code != app.ExitUsage || !strings.Contains(errOut, "has 5 problems") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -110,6 +110,15 @@ func TestCLIScenarioRunWritesReportsForABadFile(t *testing.T) {
 	}
 	if j.Passed || !strings.Contains(j.Refused, "found 5 problems") || len(j.Problems) != 5 {
 		t.Errorf("journal: passed %t, refused %q, %d problems", j.Passed, j.Refused, len(j.Problems))
+	}
+	data, err = os.ReadFile(page)
+	if err != nil {
+		t.Fatalf("no HTML report: %v", err)
+	}
+	for _, want := range []string{">FAIL<", "The run never started", "found 5 problems", "no load &#34;traffic&#34;"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("the HTML report lacks %q", want)
+		}
 	}
 }
 

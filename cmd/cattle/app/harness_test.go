@@ -136,7 +136,10 @@ func startDaemon(t *testing.T) string {
 			g, err := groups.Group(ctx, name)
 			return g.DriftMode(), err
 		}})
-	srv := &http.Server{Handler: api.NewHandler(api.Backend{Compute: comp, Groups: groups, Drift: dr, DB: db, Images: cat, Repositories: reg.Repositories()})}
+	srv := &http.Server{Handler: api.NewHandler(api.Backend{Compute: comp, Groups: groups, Drift: dr, DB: db, Images: cat, Repositories: reg.Repositories(),
+		Sessions: api.NewSessions(), Status: func(context.Context) (api.Status, error) {
+			return api.Status{Sandbox: "cli", API: "127.0.0.1:4000", StateDir: dir}, nil
+		}})}
 	go func() { _ = srv.Serve(ln) }()
 	done := make(chan struct{})
 	go func() { groups.Run(ctx); close(done) }()

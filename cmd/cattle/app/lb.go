@@ -13,7 +13,8 @@ import (
 func newLBCommand(env *Env) *cobra.Command {
 	return newGroupCommand("lb", "load balancers, their targets and stats",
 		"A load balancer listens on 127.0.0.1 and forwards to the healthy targets of its target group\n"+
-			"(same name). Deregistered targets drain: no new requests, in-flight ones finish.",
+			"(same name), or by weight to other target groups ('lb forward'). Groups' --lb NAME names the\n"+
+			"target group. Deregistered targets drain: no new requests, in-flight ones finish.",
 		newLBCreateCommand(env), newLBLsCommand(env), newLBTargetsCommand(env), newLBRegisterCommand(env),
 		newLBDeregisterCommand(env), newLBStatsCommand(env), newLBForwardCommand(env), newLBRmCommand(env))
 }

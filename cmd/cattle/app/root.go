@@ -54,6 +54,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newDriftCommand(env),
 		newScenarioCommand(env),
 		newEventsCommand(env),
+		newDashboardCommand(env),
 		newStateCommand(env),
 		newSandboxesCommand(env),
 		newDemoAppCommand(env),

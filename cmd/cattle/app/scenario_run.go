@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,8 +18,8 @@ import (
 
 // scenarioRunFlags say where a run's reports go and how its sandbox is kept.
 type scenarioRunFlags struct {
-	junitPath, jsonPath, timingName string
-	keep                            bool
+	junitPath, jsonPath, htmlPath, svgPath, timingName string
+	keep                                               bool
 }
 
 func newScenarioRunCommand(env *Env) *cobra.Command {
@@ -32,10 +33,16 @@ func newScenarioRunCommand(env *Env) *cobra.Command {
 				"--sandbox NAME (before or after 'scenario run') it runs against that sandbox's running daemon\n"+
 				"instead, and removes what it made. CATTLE_SANDBOX does not do that: only the flag does.\n\n"+
 				"The file is checked first, as 'scenario check' does: a bad one is refused with every problem\n"+
-				"listed and exit 2, before any container exists. --junit and --json are written whatever the\n"+
-				"outcome: for a run that never started, one failed test case and a journal saying why.\n"+
+				"listed and exit 2, before any container exists. --junit, --json and --html are written whatever\n"+
+				"the outcome: for a run that never started, one failed test case and a journal saying why.\n\n"+
+				"--html writes one self-contained page (no script, nothing fetched: it opens offline and keeps as\n"+
+				"a CI artifact): the steps with their evidence, and charts over time of the load's requests by\n"+
+				"the version answering, errors and latency (p50, p99), with each refresh, rollback, injected\n"+
+				"fault and replaced instance marked. --svg writes the requests chart alone (without load: the\n"+
+				"steps over time), for a README or a pull request.\n\n"+
 				"Exit 0: every step passed; 1: a step failed (with its evidence); 2: a bad file or environment."),
-		Example:           "  cattle scenario run tour\n  cattle scenario run my-scenario.yaml --junit report.xml",
+		Example: "  cattle scenario run tour\n  cattle scenario run my-scenario.yaml --junit report.xml\n" +
+			"  cattle scenario run tour --html tour.html --svg tour.svg",
 		Args:              exactArgs(1, "scenario run takes one NAME or FILE: cattle scenario run tour (see 'cattle scenario ls')"),
 		ValidArgsFunction: completeScenario,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -50,6 +57,8 @@ func newScenarioRunCommand(env *Env) *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&f.junitPath, "junit", "", "write a JUnit XML report (one test case per step) to FILE")
 	fs.StringVar(&f.jsonPath, "json", "", "write the journal (steps, timings, events, load results) as JSON to FILE")
+	fs.StringVar(&f.htmlPath, "html", "", "write a self-contained HTML report (steps, evidence, charts of the load over time) to FILE")
+	fs.StringVar(&f.svgPath, "svg", "", "write the chart of requests by version and errors, with refreshes and faults marked, as SVG to FILE")
 	fs.BoolVar(&f.keep, "keep", false, "leave the sandbox and what it made for inspection")
 	fs.StringVar(&f.timingName, "timing", "", "timing profile of the scenario's sandbox: fast or aws (default: the scenario's timing key, else fast)")
 	_ = cmd.RegisterFlagCompletionFunc("timing", cobra.FixedCompletions([]string{"fast", "aws"}, cobra.ShellCompDirectiveNoFileComp))
@@ -66,7 +75,7 @@ func runScenario(ctx context.Context, env *Env, name string, f scenarioRunFlags)
 		}
 		profile = p
 	}
-	for _, p := range []string{f.junitPath, f.jsonPath} {
+	for _, p := range []string{f.junitPath, f.jsonPath, f.htmlPath, f.svgPath} {
 		if err := checkWritableDir(p); err != nil {
 			return err
 		}
@@ -101,7 +110,7 @@ func runScenario(ctx context.Context, env *Env, name string, f scenarioRunFlags)
 	if err != nil {
 		return refused(env, sc.Name, "sandbox", err, f)
 	}
-	if err := writeReports(res, f.junitPath, f.jsonPath); err != nil {
+	if err := writeReports(res, f); err != nil {
 		return err
 	}
 	if !res.Passed {
@@ -119,7 +128,7 @@ func refused(env *Env, name, what string, err error, f scenarioRunFlags) error {
 		file = fe.Pos.File
 	}
 	res := runner.Refused(scenarioName(name), file, what, err)
-	if werr := writeReports(res, f.junitPath, f.jsonPath); werr != nil {
+	if werr := writeReports(res, f); werr != nil {
 		fmt.Fprintln(env.Err, "cattle:", werr)
 	}
 	if what == "scenario file" {
@@ -141,15 +150,21 @@ func checkWritableDir(path string) error {
 	return nil
 }
 
-func writeReports(res *runner.Result, junitPath, jsonPath string) error {
-	if junitPath != "" {
-		if err := runner.WriteFile(junitPath, res, runner.WriteJUnit); err != nil {
-			return fmt.Errorf("writing the JUnit report: %w", err)
+func writeReports(res *runner.Result, f scenarioRunFlags) error {
+	for _, r := range []struct {
+		path, what string
+		write      func(io.Writer, *runner.Result) error
+	}{
+		{f.junitPath, "the JUnit report", runner.WriteJUnit},
+		{f.jsonPath, "the journal", runner.WriteJSON},
+		{f.htmlPath, "the HTML report", runner.WriteHTML},
+		{f.svgPath, "the SVG chart", runner.WriteSVG},
+	} {
+		if r.path == "" {
+			continue
 		}
-	}
-	if jsonPath != "" {
-		if err := runner.WriteFile(jsonPath, res, runner.WriteJSON); err != nil {
-			return fmt.Errorf("writing the journal: %w", err)
+		if err := runner.WriteFile(r.path, res, r.write); err != nil {
+			return fmt.Errorf("writing %s: %w", r.what, err)
 		}
 	}
 	return nil

@@ -1,0 +1,5 @@
+module example.com/app
+
+go 1.26
+
+replace github.com/cattle-dev/cattle => ../../..

@@ -1,0 +1,248 @@
+package autoscaling_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cattle-dev/cattle/emulator/api"
+	"github.com/cattle-dev/cattle/emulator/autoscaling"
+	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/emulator/elb"
+	"github.com/cattle-dev/cattle/emulator/emulatortest"
+	"github.com/cattle-dev/cattle/internal/testutil"
+	"github.com/cattle-dev/cattle/sandbox"
+)
+
+// benchScale is how many instances TestIntegrationBenchServingAtScale
+// runs: CATTLE_BENCH_SCALE, 200 when unset.
+func benchScale(t *testing.T) int {
+	n := 200
+	if v := os.Getenv("CATTLE_BENCH_SCALE"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > autoscaling.MaxGroupSize {
+			t.Fatalf("CATTLE_BENCH_SCALE=%q: use 1-%d", v, autoscaling.MaxGroupSize)
+		}
+	}
+	return n
+}
+
+// dockerParallel is how many `docker run -d` the baseline runs at once.
+const dockerParallel = 8
+
+// TestIntegrationBenchServingAtScale measures a group of n t3.nano (200
+// unless CATTLE_BENCH_SCALE says) behind one load balancer:
+//   - 0 -> n until n targets are healthy, against n `docker run -d`
+//     (8 at a time) of the same image until each answers /healthz;
+//   - the daemon at rest with n targets under health checks: its memory
+//     and CPU, per target;
+//   - a refresh of all n at min healthy 90%, against the least its batches
+//     allow (launch + healthy + drain of one batch, measured, per batch).
+func TestIntegrationBenchServingAtScale(t *testing.T) {
+	s := benchSandbox(t)
+	n := benchScale(t)
+	c := s.Client
+	nanoTemplates(t, c)
+	docker := dockerUntilAnswering(t, s, engineRef(t, c), n)
+
+	ctx := context.Background()
+	if _, err := c.CreateLoadBalancer(ctx, elb.CreateRequest{Name: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	zero := 0
+	if _, err := c.CreateGroup(ctx, autoscaling.GroupSpec{Name: "web", Template: "web:1", Min: 0, Max: n, Desired: &zero,
+		LoadBalancer: "web", HealthCheckType: autoscaling.HealthCheckELB}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := c.ScaleGroup(ctx, "web", autoscaling.ScaleSpec{Desired: &n}); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthyGroup(t, c, n)
+	group := time.Since(start)
+	t.Logf("0 -> %d until %d healthy targets: group %s; %d docker run -d (%d at a time) until answering %s; ratio %.2fx (target <= 1.1x)",
+		n, n, ms(group), n, dockerParallel, ms(docker), float64(group)/float64(docker))
+	testutil.RecordBench(t, testutil.BenchSeconds(fmt.Sprintf("scale-out-serving-%d", n), "docker run -d until answering", group, docker, 1.1))
+
+	atRest(t, n)
+	refreshAtScale(t, c, n)
+}
+
+// engineRef launches one instance of web:1 and terminates it: the engine
+// then holds its image, by the reference returned, for the baseline's
+// `docker run`, as it does for the group's launches.
+func engineRef(t *testing.T, c *api.Client) string {
+	t.Helper()
+	ctx := context.Background()
+	insts, err := c.RunInstances(ctx, api.RunInstancesRequest{Template: "web", Version: "1"})
+	if err != nil || insts[0].State != compute.StateRunning {
+		t.Fatalf("run: %v %+v", err, insts)
+	}
+	if _, err := c.Terminate(ctx, insts[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	return insts[0].ImageRef
+}
+
+func nanoTemplates(t *testing.T, c *api.Client) compute.TemplateVersion {
+	t.Helper()
+	ctx := context.Background()
+	d, err := c.CreateTemplate(ctx, api.CreateTemplateRequest{Name: "web", TemplateData: compute.TemplateData{
+		Image: "builtin/demo", Port: 8080, InstanceType: "t3.nano", Health: compute.HealthCheck{Path: "/healthz"},
+		Env: map[string]string{"DEMO_VERSION": "v1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateVersion(ctx, "web", api.CreateVersionRequest{TemplateData: compute.TemplateData{
+		Env: map[string]string{"DEMO_VERSION": "v2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	return d.Versions[0]
+}
+
+// dockerUntilAnswering runs n containers of image, dockerParallel at a
+// time, each until its /healthz answers on 127.0.0.1, then removes them
+// all (before the group starts, so that both have the engine alike).
+func dockerUntilAnswering(t *testing.T, s *emulatortest.Sandbox, image string, n int) time.Duration {
+	t.Helper()
+	ids := make([]string, n)
+	errs := make([]error, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range dockerParallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				ids[i], errs[i] = dockerRunAnswering(s, image)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	took := time.Since(start)
+	for _, id := range ids {
+		if id != "" {
+			wg.Add(1)
+			go func() { defer wg.Done(); _ = s.Runtime.Remove(context.Background(), id, true) }()
+		}
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return took
+}
+
+func dockerRunAnswering(s *emulatortest.Sandbox, image string) (string, error) {
+	out, err := exec.Command("docker", "run", "-d", "--label", sandbox.LabelSandbox+"="+s.Name, "--memory", "64m",
+		"--cpus", "0.25", "--network", "cattle-"+s.Name, "-p", "127.0.0.1::8080", image).Output()
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+		return "", fmt.Errorf("docker run %s: %v: %s", image, err, ee.Stderr)
+	} else if err != nil {
+		return "", fmt.Errorf("docker run %s: %v", image, err)
+	}
+	id := strings.TrimSpace(string(out))
+	cont, err := s.Runtime.Inspect(context.Background(), id)
+	if err != nil {
+		return id, err
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d/healthz", cont.HostPort)
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return id, nil
+			}
+		}
+	}
+	return id, fmt.Errorf("%s did not answer in 2 minutes", url)
+}
+
+func waitHealthyGroup(t *testing.T, c *api.Client, n int) {
+	t.Helper()
+	poll(t, fmt.Sprintf("%d healthy", n), func() bool {
+		g, err := c.Group(context.Background(), "web")
+		return err == nil && g.Healthy == n && len(g.Instances) == n
+	})
+}
+
+// atRest logs the daemon's (this test process's) memory and CPU over 30 s
+// with n targets under health checks and nothing else going on.
+func atRest(t *testing.T, n int) {
+	t.Helper()
+	const span = 30 * time.Second
+	before := cpuTime(t)
+	time.Sleep(span)
+	used := cpuTime(t) - before
+	rss := residentBytes(t)
+	t.Logf("at rest with %d targets under health checks (1 s interval): CPU %.1f%% of a core (%.3f%% per target), resident memory %.0f MiB (%.0f KiB per target)",
+		n, 100*used.Seconds()/span.Seconds(), 100*used.Seconds()/span.Seconds()/float64(n),
+		float64(rss)/(1<<20), float64(rss)/1024/float64(n))
+}
+
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func residentBytes(t *testing.T) int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b))
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}
+
+// refreshAtScale refreshes the group of n at min healthy 90% with no
+// warmup, against batches x (launch + healthy + drain) of one batch.
+func refreshAtScale(t *testing.T, c *api.Client, n int) {
+	t.Helper()
+	const minHealthy = 90
+	batch := n - (n*minHealthy+99)/100
+	batches := (n + batch - 1) / batch
+	launch, healthy, drain := refreshParts(t, c, batch)
+	least := time.Duration(batches) * (launch + healthy + drain)
+	ctx := context.Background()
+	start := time.Now()
+	if _, err := c.StartRefresh(ctx, "web", autoscaling.RefreshSpec{TemplateVersion: "2",
+		MinHealthyPercentage: intPtr(minHealthy), InstanceWarmup: autoscaling.D(0)}); err != nil {
+		t.Fatal(err)
+	}
+	var r autoscaling.Refresh
+	poll(t, "refresh done", func() bool {
+		rs, err := c.Refreshes(ctx, "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = rs[0]
+		return autoscaling.Done(r.Status)
+	})
+	took := time.Since(start)
+	if r.Status != autoscaling.RefreshSuccessful {
+		t.Fatalf("refresh of %d: %s: %s", n, r.Status, r.StatusReason)
+	}
+	t.Logf("refresh of %d at min healthy %d%% (%d batches of %d): %s; least those settings allow %s (launch %s + healthy %s + drain %s per batch); ratio %.2fx",
+		n, minHealthy, batches, batch, ms(took), ms(least), ms(launch), ms(healthy), ms(drain), float64(took)/float64(least))
+	testutil.RecordBench(t, testutil.BenchSeconds(fmt.Sprintf("refresh-%d", n), "its parts", took, least, 1.25))
+}
