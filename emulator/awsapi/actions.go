@@ -119,5 +119,11 @@ const coverageIntro = "cattle's daemon serves the AWS APIs below on a 127.0.0.1 
 	"the sandbox's own access key and secret, and the region (`" + Region + "`, account `" + Account +
 	"`); the aws CLI and the SDKs then work unchanged. Requests are signed with SigV4 and verified. " +
 	"Zones `" + Region + "a`, `" + Region + "b` and `" + Region + "c` are cattle's `zone-a`, `zone-b` and `zone-c`.\n\n" +
+	"Ids are shaped as AWS's and kept across restarts: instances `i-...` and launch templates `lt-...` are cattle's own; " +
+	"the default VPC, its subnets and security group derive from the sandbox's name, images (`ami-...`) from their repository and digest. " +
+	"EC2 drives the same templates and instances as `cattle templates` and `cattle instances`. " +
+	"What a launch template has no field for (environment, port, health path) travels in `UserData` as lines " +
+	"`#cattle:env K=V`, `#cattle:port N` and `#cattle:health PATH`, which a shell script ignores; " +
+	"describing a version writes them back in front of its user data, whichever front made it.\n\n" +
 	"An action not listed here answers the service's own error naming it " +
 	"(`InvalidAction`, or `UnknownOperationException` for ECR), and changes nothing.\n"

@@ -4,11 +4,16 @@ import "context"
 
 // ec2Actions are EC2's actions (signing name ec2, Version 2016-11-15).
 func ec2Actions() []Action {
-	return []Action{
+	actions := []Action{
 		{Name: "DescribeAvailabilityZones", Handler: describeAvailabilityZones,
 			Note: "filters other than zone-name, zone-id and state are ignored; every zone is available"},
 		{Name: "DescribeRegions", Handler: describeRegions, Note: "one region, " + Region},
+		{Name: "DescribeImages", Handler: describeImages,
+			Note: "the registry's available images; ids derive from repository and digest; owners self or " + Account + "; filters image-id, name, state, owner-id, tag:cattle:repository"},
 	}
+	actions = append(actions, networkActions()...)
+	actions = append(actions, templateActions()...)
+	return append(actions, instanceActions()...)
 }
 
 type ec2AZ struct {

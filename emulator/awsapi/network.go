@@ -39,6 +39,12 @@ func (b *Backend) ZoneOfSubnet(id string) (string, bool) {
 	return "", false
 }
 
+// ARN is the ARN of a resource of service in the sandbox's region and
+// account: ARN("elasticloadbalancing", "targetgroup/web/0123456789abcdef").
+func ARN(service, resource string) string {
+	return "arn:aws:" + service + ":" + Region + ":" + Account + ":" + resource
+}
+
 // AZName is the AWS name of cattle's zone: zone-a is us-east-1a.
 func AZName(zone string) string {
 	return Region + strings.TrimPrefix(zone, "zone-")

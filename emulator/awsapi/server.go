@@ -6,11 +6,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -102,8 +105,8 @@ func newRequestID() string {
 // ServeHTTP admits, authenticates, parses and dispatches one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
-	svc := s.guessService(r)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	svc := s.guessService(r, body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -149,7 +152,7 @@ func (s *Server) dispatch(ctx context.Context, w http.ResponseWriter, req *Reque
 		writeError(w, svc, req.ID, Errorf(code, "%s", msg))
 		return
 	}
-	result, err := act.Handler(ctx, req)
+	result, err := s.call(ctx, act, req)
 	if err != nil {
 		writeError(w, svc, req.ID, svc.asError(err))
 		return
@@ -157,10 +160,24 @@ func (s *Server) dispatch(ctx context.Context, w http.ResponseWriter, req *Reque
 	writeResult(w, svc, req.Action, req.ID, result)
 }
 
+// call runs a handler; a panic in it answers InternalFailure instead of
+// dropping the connection, and the endpoint serves on.
+func (s *Server) call(ctx context.Context, act Action, req *Request) (result any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			slog.Error("aws endpoint: handler panicked", "service", req.Service.Name, "action", req.Action, "panic", p,
+				"stack", string(debug.Stack()))
+			result, err = nil, &Error{Status: http.StatusInternalServerError, Code: "InternalFailure", Receiver: true,
+				Message: fmt.Sprintf("cattle's %s %s failed unexpectedly (%v): please report it, with the daemon's log", req.Service.Title, req.Action, p)}
+		}
+	}()
+	return act.Handler(ctx, req)
+}
+
 // guessService picks the service whose error shape a refused request gets:
 // the credential scope's, or failing that ECR's for a JSON target and the
 // one whose Version the form names.
-func (s *Server) guessService(r *http.Request) *Service {
+func (s *Server) guessService(r *http.Request, body []byte) *Service {
 	if a, err := parseAuth(r.Header.Get("Authorization")); err == nil {
 		if svc := s.service(a.Service); svc != nil {
 			return svc
@@ -169,7 +186,11 @@ func (s *Server) guessService(r *http.Request) *Service {
 	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonEC2ContainerRegistry") {
 		return s.service("ecr")
 	}
-	if v := r.URL.Query().Get("Version"); v != "" {
+	v := r.URL.Query().Get("Version")
+	if form, err := url.ParseQuery(string(body)); err == nil && v == "" {
+		v = form.Get("Version")
+	}
+	if v != "" {
 		for _, svc := range s.svcs {
 			if svc.Version == v {
 				return svc
@@ -249,7 +270,9 @@ func (s *Server) parse(r *http.Request, svc *Service, body []byte) (*Request, *E
 	if req.Action == "" {
 		return nil, Errorf("MissingAction", "the request must contain the parameter Action")
 	}
-	if v := vals.Get("Version"); v != svc.Version {
+	if v := vals.Get("Version"); v != svc.Version && svc.Name == "elasticloadbalancing" && v == "2012-06-01" {
+		return nil, Errorf("InvalidAction", "the classic Elastic Load Balancing API (Version 2012-06-01, `aws elb`) is not served: cattle speaks ELBv2 (`aws elbv2`)")
+	} else if v != svc.Version {
 		return nil, Errorf("InvalidParameterValue", "%s speaks API version %s, not Version=%s", svc.Title, svc.Version, quoteOr(v, "(none)"))
 	}
 	return req, nil

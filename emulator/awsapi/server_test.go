@@ -96,6 +96,10 @@ func TestUnknownActionInEachServiceShape(t *testing.T) {
 		!strings.HasPrefix(strings.TrimPrefix(r.body, xml.Header), "<ErrorResponse") {
 		t.Errorf("Auto Scaling: %d %s", r.status, r.body)
 	}
+	r = send(t, testCreds, "elasticloadbalancing", "", nil, form("Action", "DescribeLoadBalancers", "Version", "2012-06-01"))
+	if r.status != 400 || !strings.Contains(r.body, "<Code>InvalidAction</Code>") || !strings.Contains(r.body, "aws elbv2") {
+		t.Errorf("classic ELB: %d %s", r.status, r.body)
+	}
 	r = send(t, testCreds, "ecr", "application/x-amz-json-1.1",
 		http.Header{"X-Amz-Target": {"AmazonEC2ContainerRegistry_V20150921.PutImage"}}, "{}")
 	var j map[string]string

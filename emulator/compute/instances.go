@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strconv"
@@ -121,7 +122,7 @@ func (s *Service) createPending(req RunRequest, v TemplateVersion, itype Instanc
 				Template: v.TemplateName, TemplateID: v.TemplateID, TemplateVersion: v.Version,
 				Image: v.Image, ImageDigest: v.ImageDigest, ImageRef: src.ref, ImageID: src.id,
 				InstanceType: itype.Name, Zone: zones[i],
-				Port: v.Port, ConfigHash: hash, Group: req.Group, Tags: req.Tags,
+				Port: v.Port, ConfigHash: hash, Group: req.Group, Tags: instanceTags(v.Tags, req.Tags),
 				LaunchedAt: now, StateChangedAt: now,
 			}
 			if _, err := tx.PutIf(kindInstance, inst.ID, inst, 0); err != nil {
@@ -140,6 +141,16 @@ func (s *Service) createPending(req RunRequest, v TemplateVersion, itype Instanc
 		}
 	}
 	return insts, err
+}
+
+// instanceTags are a version's tags with a run's own over them.
+func instanceTags(version, run map[string]string) map[string]string {
+	if len(version) == 0 {
+		return run
+	}
+	out := maps.Clone(version)
+	maps.Copy(out, run)
+	return out
 }
 
 // zonePlan picks a zone for each new instance, filling the least used first.

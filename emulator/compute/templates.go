@@ -106,6 +106,16 @@ func (s *Service) CreateVersion(ctx context.Context, name string, from string, d
 	if data, err = withoutEnv(data, src, unsetEnv); err != nil {
 		return TemplateVersion{}, err
 	}
+	return s.addVersion(ctx, name, data, setDefault)
+}
+
+// CreateVersionOwn adds a version holding only data: nothing is inherited,
+// as AWS's CreateLaunchTemplateVersion without SourceVersion.
+func (s *Service) CreateVersionOwn(ctx context.Context, name string, data TemplateData, setDefault bool) (TemplateVersion, error) {
+	return s.addVersion(ctx, name, data, setDefault)
+}
+
+func (s *Service) addVersion(ctx context.Context, name string, data TemplateData, setDefault bool) (TemplateVersion, error) {
 	data, img, err := s.prepareVersion(ctx, data)
 	if err != nil {
 		return TemplateVersion{}, err
@@ -346,6 +356,9 @@ func mergeData(base, override TemplateData) TemplateData {
 	}
 	if override.DriftIgnore != nil {
 		out.DriftIgnore = override.DriftIgnore
+	}
+	if override.Tags != nil {
+		out.Tags = override.Tags
 	}
 	return out
 }

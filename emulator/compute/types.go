@@ -48,6 +48,9 @@ type TemplateData struct {
 	// running instance are normal, beside the defaults drift detection
 	// ignores (/tmp, /run, /var/log, ...).
 	DriftIgnore []string `json:"drift_ignore,omitempty"`
+	// Tags are put on every instance launched from the version (a run's
+	// own tags win), as a launch template's instance TagSpecifications.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // TemplateVersion is one immutable version of a template. The image digest
@@ -136,6 +139,9 @@ var instanceTypes = []InstanceType{
 	{"t3.medium", 512, 1, 512},
 	{"t3.large", 1024, 2, 1024},
 }
+
+// InstanceTypes are the instance types, smallest first.
+func InstanceTypes() []InstanceType { return append([]InstanceType(nil), instanceTypes...) }
 
 // DefaultInstanceType is used when a template names none.
 const DefaultInstanceType = "t3.micro"
