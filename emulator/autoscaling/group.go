@@ -119,6 +119,7 @@ func (s *Service) newGroup(ctx context.Context, spec GroupSpec) (Group, error) {
 		Min: spec.Min, Max: spec.Max, Desired: desired, Zones: zones,
 		LoadBalancer: spec.LoadBalancer, HealthCheckType: hc, HealthCheckGracePeriod: grace,
 		MaxHealthyPercentage: maxHealthy, CreatedAt: s.clock.Now().UTC(), Drift: drift,
+		Tags: spec.Tags, DefaultInstanceWarmup: spec.DefaultInstanceWarmup,
 	}, nil
 }
 

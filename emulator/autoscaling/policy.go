@@ -46,6 +46,8 @@ type PolicySpec struct {
 	InstanceWarmup *Duration `json:"instance_warmup,omitempty"`
 	// DisableScaleIn makes the policy only ever add capacity.
 	DisableScaleIn bool `json:"disable_scale_in,omitempty"`
+	// Name is the policy's name (AWS's PolicyName), if given.
+	Name string `json:"name,omitempty"`
 }
 
 // Policy is a group's target tracking scaling policy, as stored. It
@@ -60,6 +62,7 @@ type Policy struct {
 	TargetValue    float64  `json:"target_value"`
 	InstanceWarmup Duration `json:"instance_warmup"`
 	DisableScaleIn bool     `json:"disable_scale_in,omitempty"`
+	Name           string   `json:"name,omitempty"` // AWS's PolicyName, if given
 	// LastScaledAt is when the policy last changed the desired capacity.
 	LastScaledAt *time.Time `json:"last_scaled_at,omitempty"`
 }
@@ -123,7 +126,7 @@ func (s *Service) DeletePolicy(ctx context.Context, group string) (GroupDetail, 
 
 // newPolicy validates a spec for group g and fills in its defaults.
 func (s *Service) newPolicy(g Group, spec PolicySpec) (Policy, error) {
-	p := Policy{Type: PolicyTargetTracking, InstanceWarmup: g.HealthCheckGracePeriod, DisableScaleIn: spec.DisableScaleIn}
+	p := Policy{Type: PolicyTargetTracking, InstanceWarmup: g.HealthCheckGracePeriod, DisableScaleIn: spec.DisableScaleIn, Name: spec.Name}
 	if what, ok := notModelledPolicies[spec.PolicyType]; ok {
 		return p, errdefs.Invalid("policy type %s is not modelled: cattle models %s only, not %s (see docs/fidelity.md)", spec.PolicyType, PolicyTargetTracking, what)
 	}

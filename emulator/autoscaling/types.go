@@ -50,6 +50,11 @@ type Group struct {
 	// Drift is what drift detection does with a drifted instance:
 	// DriftReplace (empty means it) or DriftReport.
 	Drift string `json:"drift,omitempty"`
+	// Tags are the group's own tags (AWS's Tags of a group).
+	Tags map[string]string `json:"tags,omitempty"`
+	// DefaultInstanceWarmup, when set, is the instance warmup a refresh
+	// takes when it names none (else the health check grace period).
+	DefaultInstanceWarmup *Duration `json:"default_instance_warmup,omitempty"`
 }
 
 // GroupSpec asks for a new group. Pointers distinguish "not given" (take
@@ -59,16 +64,18 @@ type GroupSpec struct {
 	// Template is NAME or NAME:VERSION (VERSION a number, $Latest or $Default).
 	Template string `json:"template"`
 	// TemplateVersion, when set, overrides a version given in Template.
-	TemplateVersion        string    `json:"template_version,omitempty"`
-	Min                    int       `json:"min"`
-	Max                    int       `json:"max"`
-	Desired                *int      `json:"desired,omitempty"` // default: Min, as AWS
-	Zones                  []string  `json:"zones,omitempty"`   // default: every zone
-	LoadBalancer           string    `json:"load_balancer,omitempty"`
-	HealthCheckType        string    `json:"health_check_type,omitempty"` // default EC2
-	HealthCheckGracePeriod *Duration `json:"health_check_grace_period,omitempty"`
-	MaxHealthyPercentage   int       `json:"max_healthy_percentage,omitempty"` // default 100
-	Drift                  string    `json:"drift,omitempty"`                  // default DriftReplace
+	TemplateVersion        string            `json:"template_version,omitempty"`
+	Min                    int               `json:"min"`
+	Max                    int               `json:"max"`
+	Desired                *int              `json:"desired,omitempty"` // default: Min, as AWS
+	Zones                  []string          `json:"zones,omitempty"`   // default: every zone
+	LoadBalancer           string            `json:"load_balancer,omitempty"`
+	HealthCheckType        string            `json:"health_check_type,omitempty"` // default EC2
+	HealthCheckGracePeriod *Duration         `json:"health_check_grace_period,omitempty"`
+	MaxHealthyPercentage   int               `json:"max_healthy_percentage,omitempty"` // default 100
+	Drift                  string            `json:"drift,omitempty"`                  // default DriftReplace
+	Tags                   map[string]string `json:"tags,omitempty"`
+	DefaultInstanceWarmup  *Duration         `json:"default_instance_warmup,omitempty"`
 }
 
 // ScaleSpec changes a group's capacity; fields left nil keep their value.

@@ -92,6 +92,9 @@ func (s *Service) preferences(g Group, spec RefreshSpec) (Preferences, error) {
 	if spec.MaxHealthyPercentage != nil {
 		p.MaxHealthyPercentage = *spec.MaxHealthyPercentage
 	}
+	if g.DefaultInstanceWarmup != nil {
+		p.InstanceWarmup = *g.DefaultInstanceWarmup
+	}
 	if spec.InstanceWarmup != nil {
 		p.InstanceWarmup = *spec.InstanceWarmup
 	}
