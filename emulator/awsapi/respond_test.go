@@ -36,7 +36,7 @@ func TestQueryResultsInEachServiceShape(t *testing.T) {
 	w = httptest.NewRecorder()
 	writeResult(w, service("elasticloadbalancing"), "DeleteThing", "req-2", nil)
 	want = `<DeleteThingResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">` +
-		`<ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></DeleteThingResponse>`
+		`<DeleteThingResult></DeleteThingResult><ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></DeleteThingResponse>`
 	if got := strings.TrimPrefix(w.Body.String(), xml.Header); got != want {
 		t.Errorf("an empty ELBv2 result:\n got %s\nwant %s", got, want)
 	}
