@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -553,6 +555,35 @@ func (d *Daemon) teardown(ctx context.Context, purge bool) error {
 		}
 	}
 	errs = append(errs, Teardown(ctx, d.rt, d.opts.Sandbox, purge))
+	if purge && d.regAddr != "" {
+		errs = append(errs, untagRegistryRefs(ctx, d.rt, d.regAddr))
+	}
+	return errors.Join(errs...)
+}
+
+// untagRegistryRefs removes the engine's references into the sandbox's
+// registry (pushes and pulls made them): with the registry gone they name
+// nothing. Only the references go, and only from images that keep a tag
+// of their own: a user's image is never deleted.
+func untagRegistryRefs(ctx context.Context, rt sandbox.Runtime, regAddr string) error {
+	imgs, err := rt.ListImages(ctx, nil)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, img := range imgs {
+		ours := func(tag string) bool { return strings.HasPrefix(tag, regAddr+"/") }
+		if !slices.ContainsFunc(img.Tags, func(tag string) bool { return !ours(tag) }) {
+			continue // its last reference: untagging would delete an image that may be the user's
+		}
+		for _, tag := range img.Tags {
+			if ours(tag) {
+				if err := rt.ImageUntag(ctx, tag); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 

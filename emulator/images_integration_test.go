@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cattle-dev/cattle/emulator"
 	"github.com/cattle-dev/cattle/emulator/api"
 	"github.com/cattle-dev/cattle/emulator/compute"
 	"github.com/cattle-dev/cattle/emulator/emulatortest"
 	"github.com/cattle-dev/cattle/images"
+	"github.com/cattle-dev/cattle/internal/testutil"
 )
 
 // buildOnDemo builds, with plain `docker build`, an image on the seeded
@@ -185,4 +187,64 @@ func TestIntegrationImagesPruneKeepThreeFreesBytes(t *testing.T) {
 			t.Fatalf("v2's record is %s, want deregistered", img.State)
 		}
 	}
+}
+
+// A template naming an engine image pushes it into the sandbox's registry
+// under a reference of the registry's; taking the sandbox down for good
+// removes that reference, never the user's image or its own tag.
+func TestIntegrationPurgeUntagsRegistryReferencesOnly(t *testing.T) {
+	s := emulatortest.Start(t)
+	ctx := context.Background()
+	addr := s.Daemon.RegistryAddr()
+	user := "cattle-user-" + s.Name + ":v1"
+	id := buildFromScratch(t, user)
+	if _, err := s.Client.CreateTemplate(ctx, api.CreateTemplateRequest{Name: "app",
+		TemplateData: compute.TemplateData{Image: user, Port: 8080}}); err != nil {
+		t.Fatal(err)
+	}
+	registryTags := func() []string {
+		var out []string
+		for _, tag := range strings.Fields(mustDocker(t, "image", "inspect", "-f", "{{join .RepoTags \" \"}}", id)) {
+			if strings.HasPrefix(tag, addr+"/") {
+				out = append(out, tag)
+			}
+		}
+		return out
+	}
+	if len(registryTags()) == 0 {
+		t.Fatalf("the engine image %s has no reference into the registry %s after its push", user, addr)
+	}
+	if err := s.Daemon.Stop(ctx, emulator.StopOptions{Teardown: true, Purge: true}); err != nil {
+		t.Fatal(err)
+	}
+	if left := registryTags(); len(left) != 0 {
+		t.Fatalf("after the purge the engine still has %v", left)
+	}
+	if got := strings.TrimSpace(mustDocker(t, "image", "inspect", "-f", "{{.Id}}", user)); got != id {
+		t.Fatalf("the user's image %s is %q after the purge, want %s", user, got, id)
+	}
+}
+
+// buildFromScratch builds, with plain `docker build`, the demo app from
+// scratch as a user would (no label of cattle's inherited), tagged ref.
+func buildFromScratch(t *testing.T, ref string) string {
+	t.Helper()
+	dir := t.TempDir()
+	bin, err := os.ReadFile(testutil.CattleBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := "FROM scratch\nCOPY cattle /cattle\nENTRYPOINT [\"/cattle\", \"demo-app\"]\n"
+	for name, data := range map[string][]byte{"Dockerfile": []byte(df), "cattle": bin} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("docker", "build", "-q", "-t", ref, dir)
+	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("docker build %s: %v\n%s", ref, err, out)
+	}
+	t.Cleanup(func() { _, _ = dockerCLI(t, "rmi", "-f", ref) })
+	return strings.TrimSpace(mustDocker(t, "image", "inspect", "-f", "{{.Id}}", ref))
 }

@@ -248,6 +248,9 @@ type Runtime interface {
 	CopyToContainer(ctx context.Context, id, dir string, content io.Reader) error
 	// ImageTag gives an image (id or reference) another reference.
 	ImageTag(ctx context.Context, source, target string) error
+	// ImageUntag removes one reference of an image, never forced: the
+	// image stays while another reference or a container holds it.
+	ImageUntag(ctx context.Context, ref string) error
 	// ImagePush pushes REGISTRY/REPO:TAG to its registry; ImagePull pulls
 	// a reference from one. Both wait for the transfer to end.
 	ImagePush(ctx context.Context, ref string) error

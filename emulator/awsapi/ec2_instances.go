@@ -28,6 +28,8 @@ func instanceActions() []Action {
 			Note: "a running instance's system and instance checks are ok (its container runs); the load balancer's health checks are not counted; filters instance-state-name and availability-zone"},
 		{Name: "TerminateInstances", Handler: terminateInstances,
 			Note: "answers shutting-down at once and finishes in the background, as AWS does"},
+		{Name: "CreateTags", Handler: createTags, Note: "instances only (ResourceId i-...); at most 50 tags an instance"},
+		{Name: "DeleteTags", Handler: deleteTags, Note: "instances only; a Tag with a Value deletes the tag only when it has that value"},
 		{Name: "StopInstances", Handler: stopInstances, Note: "not supported: cattle's instances cannot be stopped (UnsupportedOperation)"},
 		{Name: "StartInstances", Handler: startInstances, Note: "not supported: cattle's instances cannot be stopped (UnsupportedOperation)"},
 	}
@@ -415,4 +417,71 @@ func describeInstanceStatus(ctx context.Context, r *Request) (any, error) {
 		Statuses  []status `xml:"instanceStatusSet>item"`
 		NextToken string   `xml:"nextToken,omitempty"`
 	}{picked[start:end], next}, nil
+}
+
+// tagTargets are the instances CreateTags and DeleteTags name in
+// ResourceId.N: instances only.
+func (r *Request) tagTargets(ctx context.Context) ([]string, error) {
+	ids := r.Params.List("ResourceId")
+	if len(ids) == 0 {
+		return nil, Errorf("MissingParameter", "the request must contain the parameter ResourceId.1")
+	}
+	for _, id := range ids {
+		if !strings.HasPrefix(id, "i-") {
+			return nil, Errorf("InvalidID", "The ID '%s' is not valid: cattle tags instances (i-...) only", id)
+		}
+	}
+	_, err := r.lookupInstances(ctx, ids)
+	return ids, err
+}
+
+func createTags(ctx context.Context, r *Request) (any, error) {
+	ids, err := r.tagTargets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := r.Params.Tags("Tag")
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tags {
+		if strings.HasPrefix(t.Key, "aws:") {
+			return nil, Errorf("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use: %s", t.Key)
+		}
+	}
+	err = r.Compute.UpdateInstanceTags(ctx, ids, func(m map[string]string) error {
+		for _, t := range tags {
+			m[t.Key] = t.Value
+		}
+		if len(m) > 50 {
+			return Errorf("TagLimitExceeded", "an instance holds at most 50 tags, and this would make %d", len(m))
+		}
+		return nil
+	})
+	return struct {
+		Return bool `xml:"return"`
+	}{err == nil}, err
+}
+
+func deleteTags(ctx context.Context, r *Request) (any, error) {
+	ids, err := r.tagTargets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	specs := r.Params.Structs("Tag")
+	err = r.Compute.UpdateInstanceTags(ctx, ids, func(m map[string]string) error {
+		if len(specs) == 0 {
+			clear(m) // no Tag.N: every tag goes, as AWS does
+		}
+		for _, s := range specs {
+			v, ok := m[s.String("Key")]
+			if ok && (!s.Has("Value") || s.String("Value") == v) {
+				delete(m, s.String("Key"))
+			}
+		}
+		return nil
+	})
+	return struct {
+		Return bool `xml:"return"`
+	}{err == nil}, err
 }

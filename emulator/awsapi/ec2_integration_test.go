@@ -153,6 +153,7 @@ func TestIntegrationEC2ThroughTheSDK(t *testing.T) {
 			t.Errorf("instance %s missing from the filtered pages, or not a running t3.nano: %v", id, seen)
 		}
 	}
+	checkTags(ctx, t, c, ids)
 	if _, err := c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: ids}); err != nil {
 		t.Fatal(err)
 	}
@@ -262,4 +263,23 @@ func signedPost(ctx context.Context, t *testing.T, addr string, creds awsapi.Cre
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// checkTags tags one instance, finds it by the tag, and deletes the tag.
+func checkTags(ctx context.Context, t *testing.T, c *ec2.Client, ids []string) {
+	t.Helper()
+	byRole := &ec2.DescribeInstancesInput{Filters: []types.Filter{{Name: aws.String("tag:role"), Values: []string{"canary"}}}}
+	if _, err := c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids[:1], Tags: []types.Tag{{Key: aws.String("role"), Value: aws.String("canary")}}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.DescribeInstances(ctx, byRole)
+	if err != nil || len(out.Reservations) != 1 || aws.ToString(out.Reservations[0].Instances[0].InstanceId) != ids[0] {
+		t.Fatalf("the instance tagged role=canary: %v %+v", err, out)
+	}
+	if _, err := c.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: ids[:1], Tags: []types.Tag{{Key: aws.String("role")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err = c.DescribeInstances(ctx, byRole); err != nil || len(out.Reservations) != 0 {
+		t.Errorf("role=canary after DeleteTags: %v %+v", err, out)
+	}
 }

@@ -35,6 +35,8 @@ func TestQueryResultsInEachServiceShape(t *testing.T) {
 	}
 	w = httptest.NewRecorder()
 	writeResult(w, service("elasticloadbalancing"), "DeleteThing", "req-2", nil)
+	// AWS answers an empty result element, and the SDK's ELBv2
+	// deserializers fail without one.
 	want = `<DeleteThingResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">` +
 		`<DeleteThingResult></DeleteThingResult><ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></DeleteThingResponse>`
 	if got := strings.TrimPrefix(w.Body.String(), xml.Header); got != want {

@@ -35,3 +35,29 @@ func TestVersionOwnInheritsNothingAndTemplateTagsReachInstances(t *testing.T) {
 		t.Error("a version without an image was made")
 	}
 }
+
+func TestUpdateInstanceTagsIsAllOrNothing(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	if _, _, err := s.CreateTemplate(ctx, "web", TemplateData{Image: "builtin/demo"}); err != nil {
+		t.Fatal(err)
+	}
+	insts, err := s.RunInstances(ctx, RunRequest{Template: "web", Tags: map[string]string{"a": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := insts[0].ID
+	set := func(m map[string]string) error { m["b"] = "2"; return nil }
+	if err := s.UpdateInstanceTags(ctx, []string{id, "i-0123456789abcdef0"}, set); err == nil {
+		t.Fatal("tagging an unknown instance succeeded")
+	}
+	if got, _ := s.Instance(ctx, id); len(got.Tags) != 1 {
+		t.Errorf("a refused update changed %s's tags: %v", id, got.Tags)
+	}
+	if err := s.UpdateInstanceTags(ctx, []string{id}, set); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Instance(ctx, id); got.Tags["a"] != "1" || got.Tags["b"] != "2" {
+		t.Errorf("tags after the update: %v", got.Tags)
+	}
+}

@@ -19,6 +19,13 @@ func (r *Runtime) ImageTag(ctx context.Context, source, target string) error {
 	return r.wrap("tag image "+source+" as "+target, err)
 }
 
+// ImageUntag removes the reference ref, unforced: the engine deletes the
+// image only when nothing else holds it.
+func (r *Runtime) ImageUntag(ctx context.Context, ref string) error {
+	_, err := r.cli.ImageRemove(ctx, ref, client.ImageRemoveOptions{})
+	return r.wrap("untag image "+ref, err)
+}
+
 // ImagePush pushes ref (REGISTRY/REPO:TAG) and waits for the push to end.
 func (r *Runtime) ImagePush(ctx context.Context, ref string) error {
 	resp, err := r.cli.ImagePush(ctx, ref, client.ImagePushOptions{RegistryAuth: noAuth})

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -69,6 +70,20 @@ func (f *Fake) ImageTag(ctx context.Context, source, target string) error {
 	}
 	img.Tags = append(img.Tags, target)
 	f.setImage(img, target)
+	return nil
+}
+
+func (f *Fake) ImageUntag(ctx context.Context, ref string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("ImageUntag")
+	img, ok := f.images[ref]
+	if !ok || ref == img.ID {
+		return fmt.Errorf("image reference %s: %w", ref, cerrdefs.ErrNotFound)
+	}
+	delete(f.images, ref)
+	img.Tags = slices.DeleteFunc(slices.Clone(img.Tags), func(t string) bool { return t == ref })
+	f.setImage(img)
 	return nil
 }
 
