@@ -166,12 +166,13 @@ func (s *Service) launch(ctx context.Context, p plan) {
 		}
 	}
 	if len(ok) > 0 {
-		where := make([]string, len(ok))
+		where, ids := make([]string, len(ok)), make([]string, len(ok))
 		for i, inst := range ok {
-			where[i] = inst.ID + " (" + inst.Zone + ")"
+			where[i], ids[i] = inst.ID+" ("+inst.Zone+")", inst.ID
 		}
 		s.appendEvents(s.groupEvent(lp.kind, g.Name, fmt.Sprintf("launched %s from %s: %s",
-			strings.Join(where, ", "), lp.config.Template+":"+lp.version, lp.why), p.fields("count", strconv.Itoa(len(ok)))))
+			strings.Join(where, ", "), lp.config.Template+":"+lp.version, lp.why),
+			p.fields("count", strconv.Itoa(len(ok)), "instances", strings.Join(ids, ","))))
 	}
 	s.launched(g, len(failures) == 0)
 	if len(failures) == 0 {

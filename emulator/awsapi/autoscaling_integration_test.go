@@ -249,6 +249,7 @@ func checkGroupActions(t *testing.T, c *asg.Client) {
 	if err != nil || len(acts.Activities) != 3 || acts.NextToken == nil {
 		t.Errorf("DescribeScalingActivities (3 a page): %+v %v", acts, err)
 	}
+	checkPages(t, c)
 	if _, err := c.DeleteAutoScalingGroup(ctx, &asg.DeleteAutoScalingGroupInput{AutoScalingGroupName: name}); errorCode(err) != "ResourceInUse" {
 		t.Errorf("deleting a group with instances: %v, want ResourceInUse", err)
 	}
@@ -259,4 +260,34 @@ func checkGroupActions(t *testing.T, c *asg.Client) {
 		out, err := c.DescribeAutoScalingGroups(ctx, &asg.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{"app"}})
 		return err == nil && len(out.AutoScalingGroups) == 0
 	})
+}
+
+// checkPages: an empty group beside app; the SDK's paginator reads both,
+// one a page.
+func checkPages(t *testing.T, c *asg.Client) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := c.CreateAutoScalingGroup(ctx, &asg.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String("empty"),
+		LaunchTemplate: &asgtypes.LaunchTemplateSpecification{LaunchTemplateName: aws.String("app")},
+		MinSize:        aws.Int32(0), MaxSize: aws.Int32(1), AvailabilityZones: []string{"us-east-1c"}}); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	pages := asg.NewDescribeAutoScalingGroupsPaginator(c, &asg.DescribeAutoScalingGroupsInput{MaxRecords: aws.Int32(1)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range page.AutoScalingGroups {
+			names = append(names, aws.ToString(g.AutoScalingGroupName))
+			if aws.ToString(g.AutoScalingGroupName) == "empty" && (aws.ToString(g.LaunchTemplate.Version) != "$Default" ||
+				len(g.AvailabilityZones) != 1 || g.AvailabilityZones[0] != "us-east-1c") {
+				t.Errorf("group empty: %+v, want launch template version $Default in us-east-1c", g)
+			}
+		}
+	}
+	if len(names) != 2 || names[0] != "app" || names[1] != "empty" {
+		t.Errorf("DescribeAutoScalingGroups one a page: %v, want app, empty", names)
+	}
 }

@@ -75,7 +75,7 @@ func putScalingPolicy(ctx context.Context, r *Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pol := d.Policy; pol != nil && pol.Name != name {
+	if pol := d.Policy; pol != nil && pol.Name != name && spec.PolicyType == autoscaling.PolicyTargetTracking {
 		return nil, Errorf("LimitExceeded", "group %s has scaling policy %s, and cattle models one policy per group: delete it first (DeletePolicy)",
 			group, quoteOr(pol.Name, "(unnamed)"))
 	}
@@ -177,18 +177,28 @@ var activityKinds = map[string]string{
 	autoscaling.EventGroupScale: "Changing the desired capacity", autoscaling.EventGroupDeleting: "Deleting the group",
 }
 
-func shapeActivity(group string, e store.Event) asgActivity {
-	what := activityKinds[e.Kind]
-	if id := e.Fields["instance"]; id != "" {
-		what += ": " + id
+// shapeActivities are the activities of one event: one per instance it
+// launched or terminated, as AWS has them.
+func shapeActivities(group string, e store.Event) []asgActivity {
+	ids := []string{e.Fields["instance"]}
+	if list := e.Fields["instances"]; list != "" {
+		ids = strings.Split(list, ",")
 	}
-	a := asgActivity{ActivityId: fmt.Sprintf("00000000-0000-4000-8000-%012d", e.Seq), AutoScalingGroupName: group,
-		Description: what, Cause: "At " + awsTime(e.Time) + " " + e.Message + ".", StartTime: awsTime(e.Time),
-		EndTime: awsTime(e.Time), StatusCode: "Successful", Progress: 100, Details: "{}"}
-	if e.Kind == autoscaling.EventLaunchFailed {
-		a.StatusCode, a.StatusMessage = "Failed", e.Message
+	var out []asgActivity
+	for i, id := range ids {
+		what := activityKinds[e.Kind]
+		if id != "" {
+			what += ": " + id
+		}
+		a := asgActivity{ActivityId: fmt.Sprintf("00000000-0000-4000-8000-%010d%02d", e.Seq, i), AutoScalingGroupName: group,
+			Description: what, Cause: "At " + awsTime(e.Time) + " " + e.Message + ".", StartTime: awsTime(e.Time),
+			EndTime: awsTime(e.Time), StatusCode: "Successful", Progress: 100, Details: "{}"}
+		if e.Kind == autoscaling.EventLaunchFailed {
+			a.StatusCode, a.StatusMessage = "Failed", e.Message
+		}
+		out = append(out, a)
 	}
-	return a
+	return out
 }
 
 func describeScalingActivities(ctx context.Context, r *Request) (any, error) {
@@ -216,7 +226,7 @@ func describeScalingActivities(ctx context.Context, r *Request) (any, error) {
 		}
 		for _, e := range evs {
 			if _, ok := activityKinds[e.Kind]; ok {
-				all = append(all, shapeActivity(g, e))
+				all = append(all, shapeActivities(g, e)...)
 			}
 		}
 	}

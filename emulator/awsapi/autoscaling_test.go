@@ -9,6 +9,7 @@ import (
 
 	"github.com/cattle-dev/cattle/emulator/autoscaling"
 	"github.com/cattle-dev/cattle/internal/errdefs"
+	"github.com/cattle-dev/cattle/store"
 )
 
 // asgRequest is an Auto Scaling request with the form kv, on a backend
@@ -133,5 +134,19 @@ func TestServiceConflictsKeepTheirAWSCode(t *testing.T) {
 	if !irreversible.MatchString("refresh rf-1 cannot be rolled back: its configuration is $Latest") ||
 		irreversible.MatchString("refresh rf-1 already succeeded, and a finished refresh cannot be rolled back: start a new refresh") {
 		t.Error("RollbackInstanceRefresh tells an irreversible refresh from a finished one by cattle's message")
+	}
+}
+
+func TestOneActivityPerInstance(t *testing.T) {
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	acts := shapeActivities("web", store.Event{Seq: 7, Time: at, Kind: autoscaling.EventLaunch, Message: "launched i-a (zone-a), i-b (zone-b) from web:2",
+		Fields: map[string]string{"instances": "i-a,i-b"}})
+	if len(acts) != 2 || acts[0].Description != "Launching a new EC2 instance: i-a" || acts[1].Description != "Launching a new EC2 instance: i-b" ||
+		acts[0].ActivityId == acts[1].ActivityId || acts[0].StatusCode != "Successful" || acts[0].StartTime != "2026-12-03T10:00:00.000Z" {
+		t.Errorf("a launch of two instances: %+v", acts)
+	}
+	acts = shapeActivities("web", store.Event{Seq: 8, Time: at, Kind: autoscaling.EventLaunchFailed, Message: "launching from web:3 failed"})
+	if len(acts) != 1 || acts[0].StatusCode != "Failed" || acts[0].StatusMessage == "" {
+		t.Errorf("a failed launch: %+v", acts)
 	}
 }
