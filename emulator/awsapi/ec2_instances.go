@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"maps"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/compute"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 )
 
 func instanceActions() []Action {
@@ -30,8 +32,8 @@ func instanceActions() []Action {
 			Note: "answers shutting-down at once and finishes in the background, as AWS does"},
 		{Name: "CreateTags", Handler: createTags, Note: "instances only (ResourceId i-...); at most 50 tags an instance"},
 		{Name: "DeleteTags", Handler: deleteTags, Note: "instances only; a Tag with a Value deletes the tag only when it has that value"},
-		{Name: "StopInstances", Handler: stopInstances, Note: "not supported: cattle's instances cannot be stopped (UnsupportedOperation)"},
-		{Name: "StartInstances", Handler: startInstances, Note: "not supported: cattle's instances cannot be stopped (UnsupportedOperation)"},
+		{Name: "StopInstances", Handler: stopInstances, Note: "answers once the containers stopped (stopped, not stopping); Hibernate and Force are ignored; a group's stopped instance is replaced"},
+		{Name: "StartInstances", Handler: startInstances, Note: "answers once the containers run again, at a new 127.0.0.1 port"},
 	}
 }
 
@@ -359,22 +361,38 @@ func (r *Request) awaitLeaving(ctx context.Context, ids []string, done <-chan er
 }
 
 func stopInstances(ctx context.Context, r *Request) (any, error) {
-	return nil, unsupportedStop(ctx, r, "stopped")
+	return changeInstances(ctx, r, r.Compute.Stop)
 }
 
 func startInstances(ctx context.Context, r *Request) (any, error) {
-	return nil, unsupportedStop(ctx, r, "started")
+	return changeInstances(ctx, r, r.Compute.Start)
 }
 
-func unsupportedStop(ctx context.Context, r *Request, what string) error {
+// changeInstances stops or starts the instances named, all or none, and
+// answers each one's state before and after.
+func changeInstances(ctx context.Context, r *Request, change func(context.Context, []string) ([]compute.Instance, error)) (any, error) {
 	ids := r.Params.List("InstanceId")
 	if len(ids) == 0 {
-		return Errorf("MissingParameter", "the request must contain the parameter InstanceId.1")
+		return nil, Errorf("MissingParameter", "the request must contain the parameter InstanceId.1")
 	}
-	if _, err := r.lookupInstances(ctx, ids); err != nil {
-		return err
+	before, err := r.lookupInstances(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
-	return Errorf("UnsupportedOperation", "cattle's instances cannot be %s: an instance runs until it is terminated (TerminateInstances, then RunInstances for a new one)", what)
+	after, err := change(ctx, ids)
+	if errors.Is(err, errdefs.ErrConflict) {
+		return nil, Errorf("IncorrectInstanceState", "%s", err.Error())
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Changes []ec2StateChange `xml:"instancesSet>item"`
+	}
+	for i, inst := range before {
+		out.Changes = append(out.Changes, ec2StateChange{InstanceID: inst.ID, Current: stateOf(after[i]), Previous: stateOf(inst)})
+	}
+	return out, nil
 }
 
 func describeInstanceStatus(ctx context.Context, r *Request) (any, error) {

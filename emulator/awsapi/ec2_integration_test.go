@@ -23,6 +23,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator"
 	"github.com/cattle-dev/cattle/emulator/awsapi"
 	"github.com/cattle-dev/cattle/emulator/emulatortest"
+	"github.com/cattle-dev/cattle/internal/testutil"
 )
 
 // ec2Client is an SDK client for the sandbox's endpoint, signing with
@@ -154,15 +155,53 @@ func TestIntegrationEC2ThroughTheSDK(t *testing.T) {
 		}
 	}
 	checkTags(ctx, t, c, ids)
+	checkStopStart(ctx, t, c, ids[0])
 	if _, err := c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: ids}); err != nil {
 		t.Fatal(err)
 	}
 	if err := ec2.NewInstanceTerminatedWaiter(c).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: ids}, 3*time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: ids[:1]}); apiCode(err) != "IncorrectInstanceState" {
+		t.Errorf("starting a terminated instance: %v, want IncorrectInstanceState", err)
+	}
 	checkRefusals(ctx, t, s, c)
 	checkBadInputNeverFails(ctx, t, s)
 	checkKeptAcrossRestart(ctx, t, s, c)
+}
+
+// checkStopStart stops an instance and starts it again with the SDK's
+// waiters: stopped it does not answer, started it answers at its new
+// address.
+func checkStopStart(ctx context.Context, t *testing.T, c *ec2.Client, id string) {
+	t.Helper()
+	in := &ec2.DescribeInstancesInput{InstanceIds: []string{id}}
+	out, err := c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id}})
+	if err != nil || len(out.StoppingInstances) != 1 || out.StoppingInstances[0].PreviousState.Name != types.InstanceStateNameRunning {
+		t.Fatalf("StopInstances: %v %+v", err, out)
+	}
+	if err := ec2.NewInstanceStoppedWaiter(c).Wait(ctx, in, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ec2.NewInstanceRunningWaiter(c).Wait(ctx, in, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeInstances(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := aws.ToString(d.Reservations[0].Instances[0].PublicDnsName)
+	testutil.WaitFor(t, "the started instance answering at "+addr, 30*time.Second, func() bool {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 }
 
 // checkRefusals: a wrong secret, an unknown action, an unknown instance.

@@ -2,6 +2,7 @@ package compute
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cattle-dev/cattle/emulator/timing"
+	"github.com/cattle-dev/cattle/internal/errdefs"
 	"github.com/cattle-dev/cattle/sandbox/sandboxtest"
 	"github.com/cattle-dev/cattle/store"
 )
@@ -125,5 +127,53 @@ func TestInstanceIDsAreEC2Shaped(t *testing.T) {
 		if !ec2ID.MatchString(i.ID) {
 			t.Errorf("instance id %q is not i- and 17 lowercase hex digits", i.ID)
 		}
+	}
+}
+
+// A stop takes an instance through stopping (64) to stopped (80) with
+// EC2's reason, keeping its container; a start brings the same instance
+// back through pending to running. A terminated one can do neither, and a
+// refused call changes no instance.
+func TestStopAndStartFollowEC2States(t *testing.T) {
+	s := newClockService(t)
+	ctx := context.Background()
+	insts, err := s.RunInstances(ctx, RunRequest{Template: "web", Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, other := insts[0].ID, insts[1].ID
+	stopped, err := s.Stop(ctx, []string{id})
+	if err != nil || stopped[0].State != StateStopped || stopped[0].StateReason != ReasonUserStop || stopped[0].Address != "" {
+		t.Fatalf("stop: %v %+v", err, stopped)
+	}
+	started, err := s.Start(ctx, []string{id})
+	if err != nil || started[0].State != StateRunning || started[0].Address == "" || started[0].ContainerID != insts[0].ContainerID {
+		t.Fatalf("start: %v %+v, want running in container %s", err, started, insts[0].ContainerID)
+	}
+	evs, err := s.db.Events(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range evs {
+		if e.Kind == "instance.state" && e.Resource == "instance/"+id {
+			got = append(got, strings.TrimPrefix(e.Message, id+" "))
+		}
+	}
+	want := []string{"pending (0)", "pending (0) -> running (16)", "running (16) -> stopping (64)",
+		"stopping (64) -> stopped (80) (" + ReasonUserStop + ")", "stopped (80) -> pending (0)", "pending (0) -> running (16)"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("state events %q, want %q", got, want)
+	}
+	if _, err := s.Terminate(ctx, []string{id}, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, change := range []func(context.Context, []string) ([]Instance, error){s.Stop, s.Start} {
+		if _, err := change(ctx, []string{other, id}); !errors.Is(err, errdefs.ErrConflict) {
+			t.Fatalf("changing a terminated instance: %v, want a conflict", err)
+		}
+	}
+	if inst, _ := s.Instance(ctx, other); inst.State != StateRunning {
+		t.Fatalf("a refused stop changed %s to %s", other, inst.State)
 	}
 }
