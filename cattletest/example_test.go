@@ -31,6 +31,7 @@ steps:
   - template_version: {template: app, env: {APP_VERSION: v2}}
   - name: refresh
     refresh: {group: app, template_version: 2, min_healthy: 100, max_healthy: 200, wait: true}
+  - wait: 2s # traffic after the refresh, for the check since it
   - stop_load: traffic
   - expect: {load: traffic, errors: 0}
   - expect: {load: traffic, versions: [v2], since: refresh}
