@@ -18,6 +18,7 @@ import (
 	"github.com/cattle-dev/cattle/emulator/emulatortest"
 	"github.com/cattle-dev/cattle/images/bake"
 	"github.com/cattle-dev/cattle/internal/errdefs"
+	"github.com/cattle-dev/cattle/internal/testutil"
 	"github.com/cattle-dev/cattle/scenarios"
 )
 
@@ -273,6 +274,13 @@ func TestIntegrationFailedBakeLeavesNothing(t *testing.T) {
 
 func checkFailedEvents(t *testing.T, s *emulatortest.Sandbox, repo string, want int) {
 	t.Helper()
+	if n := failedEvents(t, s, repo); n != want {
+		t.Errorf("%d image.bake-failed events for %s, want %d", n, repo, want)
+	}
+}
+
+func failedEvents(t *testing.T, s *emulatortest.Sandbox, repo string) int {
+	t.Helper()
 	evs, err := s.Client.Events(context.Background(), 0, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -283,9 +291,7 @@ func checkFailedEvents(t *testing.T, s *emulatortest.Sandbox, repo string, want 
 			n++
 		}
 	}
-	if n != want {
-		t.Errorf("%d image.bake-failed events for %s, want %d", n, repo, want)
-	}
+	return n
 }
 
 // cancelledBake: a client that goes away (Ctrl-C) cancels the bake, whose
@@ -317,7 +323,11 @@ func cancelledBake(t *testing.T, s *emulatortest.Sandbox, repo, root string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	checkFailedEvents(t, s, repo, 5)
+	// Its failure is recorded as the bake unwinds, maybe after the
+	// containers went.
+	testutil.WaitFor(t, "the cancelled bake's failure event", 30*time.Second, func() bool {
+		return failedEvents(t, s, repo) == 5
+	})
 }
 
 func TestIntegrationBakeImmutableRepositoryRefusesASecondBake(t *testing.T) {
