@@ -103,11 +103,7 @@ func targetHealths(ctx context.Context, r *Request, rec elb.LoadBalancer) (map[s
 }
 
 func describeTargetHealth(ctx context.Context, r *Request) (any, error) {
-	arn, err := r.Params.Required("TargetGroupArn")
-	if err != nil {
-		return nil, err
-	}
-	rec, err := elbRecord(ctx, r, "TargetGroupArn", arn, "target group")
+	rec, err := targetGroupParam(ctx, r)
 	if err != nil {
 		return nil, err
 	}

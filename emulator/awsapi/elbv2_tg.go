@@ -174,11 +174,7 @@ func describeTargetGroups(ctx context.Context, r *Request) (any, error) {
 }
 
 func modifyTargetGroup(ctx context.Context, r *Request) (any, error) {
-	arn, err := r.Params.Required("TargetGroupArn")
-	if err != nil {
-		return nil, err
-	}
-	rec, err := elbRecord(ctx, r, "TargetGroupArn", arn, "target group")
+	rec, err := targetGroupParam(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -198,11 +194,7 @@ func modifyTargetGroup(ctx context.Context, r *Request) (any, error) {
 }
 
 func deleteTargetGroup(ctx context.Context, r *Request) (any, error) {
-	arn, err := r.Params.Required("TargetGroupArn")
-	if err != nil {
-		return nil, err
-	}
-	rec, err := elbRecord(ctx, r, "TargetGroupArn", arn, "target group")
+	rec, err := targetGroupParam(ctx, r)
 	var e *Error
 	if errors.As(err, &e) && e.Code == "TargetGroupNotFound" {
 		return elbEmpty(nil) // as AWS: deleting one that is gone succeeds
@@ -256,11 +248,7 @@ func attributesResult(r *Request, rec elb.LoadBalancer) any {
 }
 
 func modifyTargetGroupAttributes(ctx context.Context, r *Request) (any, error) {
-	arn, err := r.Params.Required("TargetGroupArn")
-	if err != nil {
-		return nil, err
-	}
-	rec, err := elbRecord(ctx, r, "TargetGroupArn", arn, "target group")
+	rec, err := targetGroupParam(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -275,13 +263,18 @@ func modifyTargetGroupAttributes(ctx context.Context, r *Request) (any, error) {
 }
 
 func describeTargetGroupAttributes(ctx context.Context, r *Request) (any, error) {
-	arn, err := r.Params.Required("TargetGroupArn")
-	if err != nil {
-		return nil, err
-	}
-	rec, err := elbRecord(ctx, r, "TargetGroupArn", arn, "target group")
+	rec, err := targetGroupParam(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	return attributesResult(r, rec), nil
+}
+
+// targetGroupParam reads the required TargetGroupArn and finds its record.
+func targetGroupParam(ctx context.Context, r *Request) (elb.LoadBalancer, error) {
+	arn, err := r.Params.Required("TargetGroupArn")
+	if err != nil {
+		return elb.LoadBalancer{}, err
+	}
+	return elbRecord(ctx, r, "TargetGroupArn", arn, "target group")
 }
