@@ -17,7 +17,7 @@ DEADCODE    := golang.org/x/tools/cmd/deadcode@v0.52.0
 export CGO_ENABLED=0
 export TESTCONTAINERS_RYUK_DISABLED=true
 
-.PHONY: build unit integration test bench verify conformance clean release release-check notices docs
+.PHONY: build unit integration test bench bench-speed verify conformance clean release release-check notices docs
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cattle
@@ -41,6 +41,13 @@ integration:
 bench: build
 	CATTLE_BENCH=1 CATTLE_BENCH_REPORT=$(CURDIR)/docs/bench.json $(GO) test -p 1 -timeout 60m -run 'Bench' -bench . -benchtime 1x -v ./...
 	CATTLE_BENCH=1 $(GO) test -count=1 -timeout 10m -run 'TestIntegrationBuiltinScenarios/aws-clock' -v ./scenarios/runner/
+
+# The speed benchmarks alone, side by side in one run: launch until
+# answering, 0 -> 50 until 50 healthy targets, the load balancer against
+# nginx (needs nginx-light and wrk), and 200 instances.
+bench-speed: build
+	CATTLE_BENCH=1 CATTLE_BENCH_REPORT=$(CURDIR)/docs/bench.json $(GO) test -p 1 -count=1 -timeout 60m \
+		-run 'TestIntegrationBench(Launch|ScaleOut|VsNginx|ServingAtScale)$$' -v ./emulator/compute ./emulator/autoscaling ./lb
 
 # The OCI distribution-spec conformance suite against a throwaway sandbox's
 # registry (fetched from the Go module proxy, never vendored).

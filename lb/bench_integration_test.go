@@ -28,14 +28,17 @@ const (
 // TestIntegrationBenchVsNginx puts three `cattle demo-app` processes behind
 // cattle's load balancer and behind nginx, drives both with wrk (or a Go
 // closed loop when wrk is missing) and compares throughput, p99 and CPU
-// time per request. nginx is configured to do the load balancer's work:
-// it adds X-Forwarded-For, -Proto and -Port and a response header naming
-// the target.
-// It runs only with CATTLE_BENCH=1: it takes about two minutes and wants
+// time per request, at 64 and 256 connections, keep-alive and not. nginx
+// is configured to do the load balancer's work: it adds X-Forwarded-For,
+// -Proto and -Port and a response header naming the target. Two more
+// proxies doing the same work run in the same rounds, for lb/doc.go:
+// net/http's ReverseProxy with a tuned transport and a proxy on fasthttp's
+// server and client (alternatives_test.go).
+// It runs only with CATTLE_BENCH=1: it takes about eight minutes and wants
 // a quiet machine (`make bench` runs one package at a time). Rounds
-// alternate the two, so drift in the machine's load hits both alike; each
-// side's best round counts, as other work only ever slows a round down,
-// and the ratio of every pair of rounds is printed too.
+// alternate the proxies, so drift in the machine's load hits all alike;
+// each one's best round counts, as other work only ever slows a round
+// down, and the ratio of every pair of rounds is printed too.
 func TestIntegrationBenchVsNginx(t *testing.T) {
 	testutil.SkipIfShort(t)
 	if os.Getenv("CATTLE_BENCH") != "1" {
@@ -63,58 +66,94 @@ func TestIntegrationBenchVsNginx(t *testing.T) {
 
 	tool := pickLoadTool()
 	// The CPU each proxy used: nginx's master and workers, and this test
-	// process alone (not its demo-app children), which holds cattle's load
-	// balancer, and the load generator too when wrk is missing, so then
-	// cattle's figure is left out.
-	cpu := map[string]func() time.Duration{"nginx": func() time.Duration { return processCPU(nginxPID, true) }}
-	if tool.name() == "wrk" {
-		cpu["cattle"] = func() time.Duration { return processCPU(os.Getpid(), false) }
+	// process alone (not its demo-app children) for the three that run in
+	// it, one at a time. With wrk missing the load generator shares the
+	// process, so then their figures are left out.
+	self := func() time.Duration { return processCPU(os.Getpid(), false) }
+	if tool.name() != "wrk" {
+		self = nil
 	}
-	urls := map[string]string{"cattle": "http://" + l.Addr() + "/", "nginx": "http://" + nginxAddr + "/"}
-	for _, conns := range []int{64, 256} {
-		benchAt(t, tool, urls, cpu, conns)
+	proxies := []proxy{
+		{name: "nginx", url: "http://" + nginxAddr + "/", cpu: func() time.Duration { return processCPU(nginxPID, true) }},
+		{name: "cattle", url: "http://" + l.Addr() + "/", cpu: self},
+		{name: "reverseproxy", url: "http://" + startReverseProxy(t, backends) + "/", cpu: self},
+		{name: "fasthttp", url: "http://" + startFastHTTPProxy(t, backends) + "/", cpu: self},
+	}
+	for _, keepAlive := range []bool{true, false} {
+		for _, conns := range []int{64, 256} {
+			benchAt(t, tool, proxies, conns, keepAlive)
+		}
 	}
 }
 
+// proxy is one of the proxies the benchmark drives, and how to read the
+// CPU it has used (nil: not measured).
+type proxy struct {
+	name, url string
+	cpu       func() time.Duration
+}
+
 // benchAt runs the rounds at conns connections and prints and records the
-// ratios.
-func benchAt(t *testing.T, tool loadTool, urls map[string]string, cpu map[string]func() time.Duration, conns int) {
+// ratios to nginx (the first proxy).
+func benchAt(t *testing.T, tool loadTool, proxies []proxy, conns int, keepAlive bool) {
 	const (
-		duration = 5 * time.Second
-		rounds   = 7
+		duration = 4 * time.Second
+		rounds   = 5
 	)
+	mode := "keep-alive"
+	if !keepAlive {
+		mode = "a connection per request"
+	}
 	ctx := context.Background()
-	for name, url := range urls { // warm up connections and caches
-		if _, err := tool.run(ctx, url, conns, time.Second); err != nil {
-			t.Fatalf("warming up %s: %v", name, err)
+	for _, p := range proxies { // warm up connections and caches
+		if _, err := tool.run(ctx, p.url, conns, time.Second, keepAlive); err != nil {
+			t.Fatalf("warming up %s: %v", p.name, err)
 		}
 	}
 	idle := waitQuiet(0.7, 30*time.Second)
-	r := runBenchRounds(t, tool, urls, cpu, conns, duration, rounds)
-	best, pairRatios, perRequest := r.best, r.pairRatios, r.perRequest
-	c, n := best["cattle"], best["nginx"]
-	tpRatio := c.throughput / n.throughput
-	p99Ratio := float64(c.p99) / float64(n.p99)
-	slices.Sort(pairRatios)
-	var rs []string
-	for _, ratio := range pairRatios {
-		rs = append(rs, fmt.Sprintf("%.2f", ratio))
+	r := runBenchRounds(t, tool, proxies, conns, keepAlive, duration, rounds)
+	var b strings.Builder
+	fmt.Fprintf(&b, "load balancer benchmark (%s, %d connections, %s, %s rounds, best of %d, GOMAXPROCS=%d, machine %.0f%% idle before the rounds):\n",
+		tool.name(), conns, mode, duration, rounds, runtimeProcs(), idle*100)
+	base := r.best[proxies[0].name]
+	for _, p := range proxies {
+		run := r.best[p.name]
+		fmt.Fprintf(&b, "  %-12s %s  CPU %s/request", p.name, run, r.perRequest(p.name))
+		if p.name != proxies[0].name {
+			ratios := r.pairRatios[p.name]
+			slices.Sort(ratios)
+			fmt.Fprintf(&b, "  /nginx: throughput %.2fx (pairs %s), p99 %.2fx", run.throughput/base.throughput,
+				formatRatios(ratios), float64(run.p99)/float64(base.p99))
+		}
+		b.WriteString("\n")
 	}
-	report := fmt.Sprintf("load balancer benchmark (%s, %d connections, %s rounds, best of %d, GOMAXPROCS=%d, machine %.0f%% idle before the rounds):\n"+
-		"  nginx   %s\n  cattle  %s\n"+
-		"  CPU per request: nginx %s, cattle %s\n"+
-		"  throughput cattle/nginx by pair of rounds, sorted: %s (median %.2f)\n"+
-		"  cattle/nginx: throughput %.2fx (target >= %.1fx), p99 %.2fx (target <= %.1fx)",
-		tool.name(), conns, duration, rounds, runtimeProcs(), idle*100,
-		n, c, perRequest("nginx"), perRequest("cattle"),
-		strings.Join(rs, " "), pairRatios[len(pairRatios)/2],
+	c := r.best["cattle"]
+	tpRatio, p99Ratio := c.throughput/base.throughput, float64(c.p99)/float64(base.p99)
+	fmt.Fprintf(&b, "  cattle/nginx: throughput %.2fx (target >= %.1fx), p99 %.2fx (target <= %.1fx)",
 		tpRatio, minThroughputRatio, p99Ratio, maxP99Ratio)
-	t.Log(report)
-	fmt.Println(report)
-	testutil.RecordBench(t, testutil.Bench{Name: fmt.Sprintf("lb-throughput-%dc", conns), BaselineName: "nginx",
-		Cattle: c.throughput, Baseline: n.throughput, Ratio: tpRatio, Unit: "requests/s", Better: "higher", Target: minThroughputRatio})
-	testutil.RecordBench(t, testutil.Bench{Name: fmt.Sprintf("lb-p99-%dc", conns), BaselineName: "nginx",
-		Cattle: c.p99.Seconds(), Baseline: n.p99.Seconds(), Ratio: p99Ratio, Unit: "seconds", Better: "lower", Target: maxP99Ratio})
+	t.Log(b.String())
+	fmt.Println(b.String())
+	suffix := fmt.Sprintf("%dc", conns)
+	if !keepAlive {
+		suffix += "-close"
+	}
+	for _, p := range proxies[1:] {
+		run := r.best[p.name]
+		target, p99Target := 0.0, 0.0
+		if p.name == "cattle" {
+			target, p99Target = minThroughputRatio, maxP99Ratio
+		}
+		name := "lb"
+		if p.name != "cattle" {
+			name += "-" + p.name
+		}
+		testutil.RecordBench(t, testutil.Bench{Name: name + "-throughput-" + suffix, BaselineName: "nginx",
+			Cattle: run.throughput, Baseline: base.throughput, Ratio: run.throughput / base.throughput,
+			Unit: "requests/s", Better: "higher", Target: target})
+		testutil.RecordBench(t, testutil.Bench{Name: name + "-p99-" + suffix, BaselineName: "nginx",
+			Cattle: run.p99.Seconds(), Baseline: base.p99.Seconds(), Ratio: float64(run.p99) / float64(base.p99),
+			Unit: "seconds", Better: "lower", Target: p99Target})
+	}
 	// Timings are noisy here: the ratios are printed, never asserted.
 	if tpRatio < minThroughputRatio || p99Ratio > maxP99Ratio {
 		fmt.Printf("  below target: throughput %.2fx nginx (target >= %.1fx), p99 %.2fx (target <= %.1fx)\n",
@@ -122,48 +161,61 @@ func benchAt(t *testing.T, tool loadTool, urls map[string]string, cpu map[string
 	}
 }
 
+func formatRatios(rs []float64) string {
+	var s []string
+	for _, r := range rs {
+		s = append(s, fmt.Sprintf("%.2f", r))
+	}
+	return strings.Join(s, " ")
+}
+
 // benchRounds is what the rounds measured: each proxy's best run, the
-// throughput ratio of each pair of rounds, and CPU used per request served.
+// throughput ratio to the first proxy of each round, and CPU used per
+// request served.
 type benchRounds struct {
 	best       map[string]loadRun
-	pairRatios []float64
+	pairRatios map[string][]float64
 	cpuUsed    map[string]time.Duration
 	served     map[string]int64
 }
 
-// runBenchRounds runs nginx then cattle, rounds times, each for duration
-// with conns connections, measuring the CPU of those that cpu names.
-func runBenchRounds(t *testing.T, tool loadTool, urls map[string]string, cpu map[string]func() time.Duration,
-	conns int, duration time.Duration, rounds int) benchRounds {
+// runBenchRounds runs the proxies one after another, rounds times, each
+// for duration with conns connections, measuring the CPU of those that
+// say how.
+func runBenchRounds(t *testing.T, tool loadTool, proxies []proxy, conns int, keepAlive bool,
+	duration time.Duration, rounds int) benchRounds {
 	t.Helper()
 	ctx := context.Background()
-	r := benchRounds{best: map[string]loadRun{}, cpuUsed: map[string]time.Duration{}, served: map[string]int64{}}
-	best, cpuUsed, served := r.best, r.cpuUsed, r.served
+	r := benchRounds{best: map[string]loadRun{}, pairRatios: map[string][]float64{},
+		cpuUsed: map[string]time.Duration{}, served: map[string]int64{}}
 	for round := range rounds {
-		got := map[string]loadRun{}
-		for _, name := range []string{"nginx", "cattle"} {
+		var first loadRun
+		for i, p := range proxies {
 			var before time.Duration
-			if cpu[name] != nil {
-				before = cpu[name]()
+			if p.cpu != nil {
+				before = p.cpu()
 			}
-			run, err := tool.run(ctx, urls[name], conns, duration)
+			run, err := tool.run(ctx, p.url, conns, duration, keepAlive)
 			if err != nil {
-				t.Fatalf("%s round %d: %v", name, round+1, err)
+				t.Fatalf("%s round %d: %v", p.name, round+1, err)
 			}
-			if cpu[name] != nil {
-				cpuUsed[name] += cpu[name]() - before
-				served[name] += run.requests
+			if p.cpu != nil {
+				r.cpuUsed[p.name] += p.cpu() - before
+				r.served[p.name] += run.requests
 			}
-			t.Logf("round %d %-6s %s", round+1, name, run)
+			t.Logf("round %d %-12s %s", round+1, p.name, run)
 			if run.failures > 0 {
-				t.Errorf("%s: %d requests failed under load", name, run.failures)
+				t.Errorf("%s: %d requests failed under load", p.name, run.failures)
 			}
-			got[name] = run
-			if b, ok := best[name]; !ok || run.throughput > b.throughput {
-				best[name] = run
+			if i == 0 {
+				first = run
+			} else {
+				r.pairRatios[p.name] = append(r.pairRatios[p.name], run.throughput/first.throughput)
+			}
+			if b, ok := r.best[p.name]; !ok || run.throughput > b.throughput {
+				r.best[p.name] = run
 			}
 		}
-		r.pairRatios = append(r.pairRatios, got["cattle"].throughput/got["nginx"].throughput)
 	}
 	return r
 }
@@ -171,7 +223,7 @@ func runBenchRounds(t *testing.T, tool loadTool, urls map[string]string, cpu map
 // perRequest is the CPU name used per request, when it was measured.
 func (r benchRounds) perRequest(name string) string {
 	if r.served[name] == 0 {
-		return "not measured (the load generator shares the process)"
+		return "not measured"
 	}
 	return fmt.Sprintf("%.1f µs", float64(r.cpuUsed[name].Microseconds())/float64(r.served[name]))
 }
@@ -342,7 +394,7 @@ func nginxConfig(dir, addr string, backends []string, modules map[string]bool) s
 	for _, be := range backends {
 		fmt.Fprintf(&b, "    server %s;\n", be)
 	}
-	b.WriteString("    keepalive 64;\n  }\n")
+	b.WriteString("    keepalive 512;\n  }\n")
 	fmt.Fprintf(&b, "  server {\n    listen %s;\n    location / {\n", addr)
 	b.WriteString("      proxy_pass http://backends;\n      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n")
 	// The work cattle's load balancer does on every request, as an ALB.

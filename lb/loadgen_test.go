@@ -32,10 +32,14 @@ func (r loadRun) String() string {
 // loadTool drives a URL with a fixed number of connections for a time.
 type loadTool interface {
 	name() string
-	run(ctx context.Context, url string, conns int, d time.Duration) (loadRun, error)
+	// run drives url with conns connections for d; without keepAlive,
+	// every request asks for its connection to close after the answer,
+	// so each one comes on a new connection.
+	run(ctx context.Context, url string, conns int, d time.Duration, keepAlive bool) (loadRun, error)
 }
 
-// wrkTool runs Debian's wrk: -t2 -c<conns> -d<d> --latency.
+// wrkTool runs Debian's wrk: -t2 -c<conns> -d<d> --latency, with
+// "Connection: close" as a header when not keep-alive.
 type wrkTool struct{ path string }
 
 func (w wrkTool) name() string { return "wrk" }
@@ -48,11 +52,14 @@ var (
 	wrkSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
 )
 
-func (w wrkTool) run(ctx context.Context, url string, conns int, d time.Duration) (loadRun, error) {
+func (w wrkTool) run(ctx context.Context, url string, conns int, d time.Duration, keepAlive bool) (loadRun, error) {
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, w.path, "-t2", fmt.Sprintf("-c%d", conns),
-		fmt.Sprintf("-d%ds", int(d.Seconds())), "--latency", url).CombinedOutput()
+	args := []string{"-t2", fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%ds", int(d.Seconds())), "--latency"}
+	if !keepAlive {
+		args = append(args, "-H", "Connection: close")
+	}
+	out, err := exec.CommandContext(ctx, w.path, append(args, url)...).CombinedOutput()
 	if err != nil {
 		return loadRun{}, fmt.Errorf("wrk: %w\n%s", err, out)
 	}
@@ -95,14 +102,15 @@ func parseWrk(out string) (loadRun, error) {
 }
 
 // goLoad is the stand-in for wrk: a closed loop of conns workers, each on
-// its own keep-alive connection, sending the next request when the last
-// one is answered.
+// its own connection (a new one per request when not keep-alive), sending
+// the next request when the last one is answered.
 type goLoad struct{}
 
 func (goLoad) name() string { return "go closed loop" }
 
-func (goLoad) run(ctx context.Context, url string, conns int, d time.Duration) (loadRun, error) {
-	tr := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
+func (goLoad) run(ctx context.Context, url string, conns int, d time.Duration, keepAlive bool) (loadRun, error) {
+	tr := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true,
+		DisableKeepAlives: !keepAlive}
 	defer tr.CloseIdleConnections()
 	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	ctx, cancel := context.WithTimeout(ctx, d)

@@ -211,6 +211,10 @@ type Runtime interface {
 	Inspect(ctx context.Context, id string) (Container, error)
 	// List returns every container (running or not) carrying all the labels.
 	List(ctx context.Context, labels map[string]string) ([]Container, error)
+	// ListStates is List for a frequent look at many containers: of a
+	// running one it gives only its id, name, image, labels, state and host
+	// port (its Config and times are left empty); the others are as List's.
+	ListStates(ctx context.Context, labels map[string]string) ([]Container, error)
 	Exec(ctx context.Context, id string, cmd []string) (ExecResult, error)
 	// ExecStream is Exec writing the output to w as it comes (stdout and
 	// stderr interleaved), for output a person watches.

@@ -129,6 +129,13 @@ func (s *Service) launch(ctx context.Context, p plan) {
 	sort.Strings(zones)
 	results := make([][]compute.Instance, len(zones))
 	errs := make([]error, len(zones))
+	// Each instance is registered as soon as it runs: its time to come
+	// into service starts then, and must not wait for the slowest launch.
+	var registered sync.Map
+	onRunning := func(inst compute.Instance) {
+		registered.Store(inst.ID, true)
+		s.register(ctx, g, inst)
+	}
 	var wg sync.WaitGroup
 	for i, z := range zones {
 		wg.Add(1)
@@ -138,6 +145,7 @@ func (s *Service) launch(ctx context.Context, p plan) {
 				Template: lp.config.Template, Version: lp.version, Count: lp.zones[z],
 				Zone: z, Group: g.Name, Tags: lp.tags,
 				PendingLimit: max(g.HealthCheckGracePeriod.Std(), s.pendingFloor),
+				OnRunning:    onRunning,
 			})
 		}()
 	}
@@ -155,7 +163,9 @@ func (s *Service) launch(ctx context.Context, p plan) {
 			switch inst.State {
 			case compute.StateRunning:
 				ok = append(ok, inst)
-				s.register(ctx, g, inst)
+				if _, done := registered.Load(inst.ID); !done {
+					s.register(ctx, g, inst)
+				}
 			case compute.StatePending:
 				// The engine went away during its launch: the
 				// reconcile settles it once the engine is back, and the

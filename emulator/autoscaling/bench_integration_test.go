@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +15,6 @@ import (
 	"github.com/cattle-dev/cattle/emulator/elb"
 	"github.com/cattle-dev/cattle/emulator/emulatortest"
 	"github.com/cattle-dev/cattle/internal/testutil"
-	"github.com/cattle-dev/cattle/sandbox"
 )
 
 // The benchmarks of issue 4. They run only with CATTLE_BENCH=1 (make
@@ -181,74 +178,13 @@ func TestIntegrationBenchRefresh(t *testing.T) {
 	testutil.RecordBench(t, testutil.BenchSeconds(fmt.Sprintf("refresh-%d", size), "its parts", took, least, 1.25))
 }
 
-// TestIntegrationBenchScaleOut scales a group from 0 to 50 until all 50
-// run, against 50 parallel `docker run -d` of the same image on the same
-// network with a port published on 127.0.0.1, in the same run.
+// TestIntegrationBenchScaleOut scales a group behind a load balancer
+// from 0 to 50 until 50 targets are healthy, against 50 `docker run -d`
+// of the same image (8 at a time) until each answers, in the same run.
 func TestIntegrationBenchScaleOut(t *testing.T) {
 	s := benchSandbox(t)
-	ctx := context.Background()
-	c := s.Client
-	webTemplates(t, c)
-	ref := engineRef(t, c)
-	const n = 50
-
-	start := time.Now()
-	ids := make([]string, n)
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, err := exec.Command("docker", "run", "-d", "--label", sandbox.LabelSandbox+"="+s.Name,
-				"--network", "cattle-"+s.Name, "-p", "127.0.0.1::8080", ref).Output()
-			ids[i], errs[i] = strings.TrimSpace(string(out)), err
-		}()
-	}
-	wg.Wait()
-	docker := time.Since(start)
-	for _, err := range errs {
-		if err != nil {
-			t.Fatalf("docker run: %v", err)
-		}
-	}
-	// Out of the way before the group starts, so that both have the engine alike.
-	for _, id := range ids {
-		wg.Add(1)
-		go func() { defer wg.Done(); _ = s.Runtime.Remove(ctx, id, true) }()
-	}
-	wg.Wait()
-
-	zero := 0
-	if _, err := c.CreateGroup(ctx, autoscaling.GroupSpec{Name: "web", Template: "web:1", Min: 0, Max: n, Desired: &zero}); err != nil {
-		t.Fatal(err)
-	}
-	after := lastSeq(t, c)
-	desired := n
-	start = time.Now()
-	if _, err := c.ScaleGroup(ctx, "web", autoscaling.ScaleSpec{Desired: &desired}); err != nil {
-		t.Fatal(err)
-	}
-	poll(t, "50 running", func() bool {
-		insts, err := c.Instances(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		running := 0
-		for _, inst := range insts {
-			if inst.Group == "web" && inst.State == compute.StateRunning {
-				running++
-			}
-		}
-		return running == n
-	})
-	group := time.Since(start)
-	if testing.Verbose() {
-		timeline(t, c, after, start)
-	}
-	t.Logf("0 -> %d instances until running: group %s, %d parallel docker run -d %s, ratio %.2fx (target <= 1.1x)",
-		n, ms(group), n, ms(docker), float64(group)/float64(docker))
-	testutil.RecordBench(t, testutil.BenchSeconds(fmt.Sprintf("scale-out-%d", n), "docker run -d", group, docker, 1.1))
+	nanoTemplates(t, s.Client)
+	scaleOutServing(t, s, 50)
 }
 
 func lastSeq(t *testing.T, c *api.Client) uint64 {

@@ -25,11 +25,12 @@ type course struct {
 	// outage is how long the engine was away since a time: the refresh's
 	// clocks stop while it is.
 	outage func(since time.Time) time.Duration
+	s      *Service
 }
 
 func (s *Service) courseOf(g Group, r Refresh, now time.Time) course {
 	c := course{g: g, r: r, now: now, warmup: r.Preferences.InstanceWarmup.Std(), allowance: HealthAllowance(s.profile),
-		started: s.started, outage: s.compute.EngineOutage, phase: phaseForward, target: r.Target, toUpdate: setOf(r.ToUpdate), skipped: setOf(r.Skipped)}
+		started: s.started, outage: s.compute.EngineOutage, s: s, phase: phaseForward, target: r.Target, toUpdate: setOf(r.ToUpdate), skipped: setOf(r.Skipped)}
 	if r.Status == RefreshRollbackInProgress {
 		c.rollback, c.phase, c.target = true, phaseRollback, r.Previous
 	}
@@ -50,6 +51,32 @@ func (c course) mine(m member) bool {
 }
 
 func (c course) serves(m member) bool { return inService(c.g, m, c.warmup, c.now) }
+
+// hasServed reports whether m, which this phase launched, serves or has
+// served: the refresh's clock for it has stopped for good.
+func (c course) hasServed(m member) bool {
+	return c.s.hasServed(m.ID, c.serves(m), c.now)
+}
+
+// hasServed records that id serves, when it does, and reports whether it
+// ever did. Records older than a day go (their refreshes are long over).
+func (s *Service) hasServed(id string, serves bool, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !serves {
+		_, ok := s.servedAt[id]
+		return ok
+	}
+	if _, ok := s.servedAt[id]; !ok {
+		for old, at := range s.servedAt {
+			if now.Sub(at) > 24*time.Hour {
+				delete(s.servedAt, old)
+			}
+		}
+		s.servedAt[id] = now
+	}
+	return true
+}
 
 // deadline is when m must be in service: its warmup and health checks'
 // time, once it runs, not counting the time the engine was away.
@@ -76,7 +103,7 @@ func (c course) knownBad(m member) bool {
 // clocks of the others run out.
 func (c course) failure(ms []member, res *passResult) string {
 	for _, m := range ms {
-		if !c.mine(m) || c.serves(m) {
+		if !c.mine(m) || c.hasServed(m) {
 			continue
 		}
 		if m.State != compute.StatePending && m.State != compute.StateRunning {
@@ -110,10 +137,13 @@ type census struct {
 func (cs census) gone(total int) int { return total - len(cs.old) }
 
 // census runs the group's health check, which still replaces the
-// instances this phase did not launch, and sorts the rest.
+// instances this phase did not launch and those it launched that have
+// served, and sorts the rest.
 func (c course) census(ms []member, res *passResult) census {
 	var cs census
-	why, bad := healthCheck(c.g, filter(ms, not(c.mine)), c.now, res)
+	// The instances this phase launched are the refresh's to judge until
+	// they serve; after that, the health check's, as any other.
+	why, bad := healthCheck(c.g, filter(ms, func(m member) bool { return !c.mine(m) || c.hasServed(m) }), c.now, res)
 	for _, m := range bad {
 		w := why[m.ID]
 		cs.unhealthy = append(cs.unhealthy, victim{inst: m.Instance, kind: EventReplace,

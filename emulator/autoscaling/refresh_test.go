@@ -353,3 +353,38 @@ func TestRefreshFollowsADesiredCapacityChanged(t *testing.T) {
 		}
 	}
 }
+
+// A new instance that came into service and later fails a health check
+// is the group's health check's to replace; the refresh goes on. At 200
+// instances on two cores a health check times out now and then, and the
+// refresh failed for it ("did not come into service") long after it did.
+func TestRefreshKeepsGoingWhenANewInstanceFailsAfterServing(t *testing.T) {
+	h := newHarness(t)
+	h.webGroup(4)
+	h.limits(2, 4)
+	h.startRefresh(RefreshSpec{TemplateVersion: "2", MinHealthyPercentage: intp(50), CheckpointPercentages: []int{50, 100},
+		CheckpointDelay: D(time.Minute)})
+	h.runUntil("checkpoint", func() bool { return h.refresh().CheckpointReachedAt != nil })
+	var served compute.Instance
+	for _, m := range h.members() {
+		if m.TemplateVersion == 2 {
+			served = m
+		}
+	}
+	// Long past its time to come into service, its target fails.
+	h.advance(2 * HealthAllowance(h.profile))
+	h.lb.set(served.ID, TargetUnhealthy)
+	h.runUntil("replaced", func() bool {
+		return !slices.ContainsFunc(h.members(), func(m compute.Instance) bool { return m.ID == served.ID })
+	})
+	if r := h.refresh(); r.Status != RefreshInProgress {
+		t.Fatalf("refresh after a served instance failed a check: %+v\n%s", r, h.dump())
+	}
+	r := h.waitRefresh()
+	if r.Status != RefreshSuccessful {
+		t.Fatalf("refresh %+v\n%s", r, h.dump())
+	}
+	if v := versionsOf(h.members()); v[2] != 4 {
+		t.Fatalf("versions %v, want all 4 on 2", v)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,9 +52,20 @@ const dockerParallel = 8
 func TestIntegrationBenchServingAtScale(t *testing.T) {
 	s := benchSandbox(t)
 	n := benchScale(t)
+	nanoTemplates(t, s.Client)
+	scaleOutServing(t, s, n)
+	atRest(t, n)
+	refreshAtScale(t, s.Client, n)
+}
+
+// scaleOutServing measures a group "web" behind load balancer "web" going
+// from 0 to n until n targets are healthy, against n `docker run -d` of
+// the same image (dockerParallel at a time) until each answers /healthz,
+// and records the ratio.
+func scaleOutServing(t *testing.T, s *emulatortest.Sandbox, n int) {
+	t.Helper()
 	c := s.Client
-	nanoTemplates(t, c)
-	docker := dockerUntilAnswering(t, s, engineRef(t, c), n)
+	docker := dockerUntilAnswering(t, s, engineRef(t, c), n, dockerParallel)
 
 	ctx := context.Background()
 	if _, err := c.CreateLoadBalancer(ctx, elb.CreateRequest{Name: "web"}); err != nil {
@@ -63,18 +76,32 @@ func TestIntegrationBenchServingAtScale(t *testing.T) {
 		LoadBalancer: "web", HealthCheckType: autoscaling.HealthCheckELB}); err != nil {
 		t.Fatal(err)
 	}
+	after := lastSeq(t, c)
 	start := time.Now()
 	if _, err := c.ScaleGroup(ctx, "web", autoscaling.ScaleSpec{Desired: &n}); err != nil {
 		t.Fatal(err)
 	}
 	waitHealthyGroup(t, c, n)
 	group := time.Since(start)
+	if testing.Verbose() && n <= 50 {
+		timeline(t, c, after, start)
+	}
 	t.Logf("0 -> %d until %d healthy targets: group %s; %d docker run -d (%d at a time) until answering %s; ratio %.2fx (target <= 1.1x)",
 		n, n, ms(group), n, dockerParallel, ms(docker), float64(group)/float64(docker))
 	testutil.RecordBench(t, testutil.BenchSeconds(fmt.Sprintf("scale-out-serving-%d", n), "docker run -d until answering", group, docker, 1.1))
+}
 
-	atRest(t, n)
-	refreshAtScale(t, c, n)
+// TestIntegrationBenchEngineParallelism runs 48 containers until they
+// answer, 1, 2, 4, 8, 16 and 48 at a time, and prints how long each took:
+// the parallelism the engine takes best, which compute's launches use.
+func TestIntegrationBenchEngineParallelism(t *testing.T) {
+	s := benchSandbox(t)
+	nanoTemplates(t, s.Client)
+	ref := engineRef(t, s.Client)
+	const n = 48
+	for _, p := range []int{1, 2, 4, 8, 16, 48} {
+		t.Logf("%d docker run -d until answering, %2d at a time: %s", n, p, ms(dockerUntilAnswering(t, s, ref, n, p)))
+	}
 }
 
 // engineRef launches one instance of web:1 and terminates it: the engine
@@ -109,17 +136,17 @@ func nanoTemplates(t *testing.T, c *api.Client) compute.TemplateVersion {
 	return d.Versions[0]
 }
 
-// dockerUntilAnswering runs n containers of image, dockerParallel at a
-// time, each until its /healthz answers on 127.0.0.1, then removes them
-// all (before the group starts, so that both have the engine alike).
-func dockerUntilAnswering(t *testing.T, s *emulatortest.Sandbox, image string, n int) time.Duration {
+// dockerUntilAnswering runs n containers of image, parallel at a time,
+// each until its /healthz answers on 127.0.0.1, then removes them all
+// (before the group starts, so that both have the engine alike).
+func dockerUntilAnswering(t *testing.T, s *emulatortest.Sandbox, image string, n, parallel int) time.Duration {
 	t.Helper()
 	ids := make([]string, n)
 	errs := make([]error, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range dockerParallel {
+	for range parallel {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -183,17 +210,69 @@ func waitHealthyGroup(t *testing.T, c *api.Client, n int) {
 }
 
 // atRest logs the daemon's (this test process's) memory and CPU over 30 s
-// with n targets under health checks and nothing else going on.
+// with n targets under health checks and nothing else going on, and the
+// engine's CPU beside it (dockerd, containerd and their helpers), which
+// the daemon's health checks and drift scans cost too. The daemon's CPU
+// profile over those 30 s goes to $CATTLE_ARTIFACTS (or the test's
+// temporary folder), to read with go tool pprof -top.
 func atRest(t *testing.T, n int) {
 	t.Helper()
 	const span = 30 * time.Second
-	before := cpuTime(t)
+	dir := os.Getenv("CATTLE_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	profile := filepath.Join(dir, fmt.Sprintf("at-rest-%d.cpu.pprof", n))
+	f, err := os.Create(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		t.Fatal(err)
+	}
+	before, engineBefore := cpuTime(t), engineCPU()
 	time.Sleep(span)
-	used := cpuTime(t) - before
+	used, engineUsed := cpuTime(t)-before, engineCPU()-engineBefore
+	pprof.StopCPUProfile()
 	rss := residentBytes(t)
-	t.Logf("at rest with %d targets under health checks (1 s interval): CPU %.1f%% of a core (%.3f%% per target), resident memory %.0f MiB (%.0f KiB per target)",
-		n, 100*used.Seconds()/span.Seconds(), 100*used.Seconds()/span.Seconds()/float64(n),
-		float64(rss)/(1<<20), float64(rss)/1024/float64(n))
+	share := func(d time.Duration) float64 { return 100 * d.Seconds() / span.Seconds() }
+	t.Logf("at rest with %d targets under health checks (1 s interval): CPU %.1f%% of a core (%.3f%% per target), resident memory %.0f MiB (%.0f KiB per target); the engine's CPU meanwhile %.1f%% of a core (%.3f%% per target); profile %s",
+		n, share(used), share(used)/float64(n), float64(rss)/(1<<20), float64(rss)/1024/float64(n),
+		share(engineUsed), share(engineUsed)/float64(n), profile)
+}
+
+// engineCPU is the CPU time used so far by the engine's processes:
+// dockerd, containerd, the container shims and docker-proxy (one per
+// published port), read from /proc.
+func engineCPU() time.Duration {
+	var ticks uint64
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		name, rest, ok := strings.Cut(string(b), ") ")
+		_, name, _ = strings.Cut(name, "(")
+		f := strings.Fields(rest)
+		if !ok || len(f) < 13 || !isEngine(name) {
+			continue
+		}
+		u, _ := strconv.ParseUint(f[11], 10, 64)
+		s, _ := strconv.ParseUint(f[12], 10, 64)
+		ticks += u + s
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
+}
+
+func isEngine(comm string) bool {
+	for _, p := range []string{"dockerd", "containerd", "docker-proxy", "fuse-overlayfs"} {
+		if strings.HasPrefix(comm, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func cpuTime(t *testing.T) time.Duration {
@@ -224,6 +303,7 @@ func refreshAtScale(t *testing.T, c *api.Client, n int) {
 	launch, healthy, drain := refreshParts(t, c, batch)
 	least := time.Duration(batches) * (launch + healthy + drain)
 	ctx := context.Background()
+	seq := lastSeq(t, c)
 	start := time.Now()
 	if _, err := c.StartRefresh(ctx, "web", autoscaling.RefreshSpec{TemplateVersion: "2",
 		MinHealthyPercentage: intPtr(minHealthy), InstanceWarmup: autoscaling.D(0)}); err != nil {
@@ -240,6 +320,7 @@ func refreshAtScale(t *testing.T, c *api.Client, n int) {
 	})
 	took := time.Since(start)
 	if r.Status != autoscaling.RefreshSuccessful {
+		timeline(t, c, seq, start)
 		t.Fatalf("refresh of %d: %s: %s", n, r.Status, r.StatusReason)
 	}
 	t.Logf("refresh of %d at min healthy %d%% (%d batches of %d): %s; least those settings allow %s (launch %s + healthy %s + drain %s per batch); ratio %.2fx",

@@ -74,8 +74,12 @@ type Service struct {
 	mu      sync.Mutex
 	busy    map[string]bool      // groups with an activity in flight
 	backoff map[string]backoffAt // groups whose launches failed lately
-	series  map[string]*series   // the recent samples of each policy's metric, by group
-	wg      sync.WaitGroup       // activities in flight
+	// servedAt is when an instance a refresh launched was first seen in
+	// service: one that serves and then fails a check is the group's
+	// health check's to replace, not a refresh that failed.
+	servedAt map[string]time.Time
+	series   map[string]*series // the recent samples of each policy's metric, by group
+	wg       sync.WaitGroup     // activities in flight
 }
 
 type backoffAt struct {
@@ -97,7 +101,7 @@ func New(cfg Config) *Service {
 		db: cfg.DB, compute: cfg.Compute, lb: cfg.LB, metrics: cfg.Metrics, profile: cfg.Profile, clock: clock,
 		pendingFloor: cmp.Or(cfg.PendingFloor, DefaultPendingFloor),
 		started:      clock.Now(), notify: make(chan struct{}, 1),
-		busy: map[string]bool{}, backoff: map[string]backoffAt{}, series: map[string]*series{},
+		busy: map[string]bool{}, backoff: map[string]backoffAt{}, servedAt: map[string]time.Time{}, series: map[string]*series{},
 	}
 }
 

@@ -47,6 +47,10 @@ type RunRequest struct {
 	// abandoned and the instance terminated, so its group replaces it. Time
 	// the engine is away does not count (the launch waits for it).
 	PendingLimit time.Duration
+	// OnRunning, when set, is called with each instance as soon as its
+	// container runs, before the others of the request are done: a group
+	// registers its targets then, rather than when the slowest has started.
+	OnRunning func(Instance)
 }
 
 // RunInstances launches instances and returns them once their containers
@@ -92,6 +96,9 @@ func (s *Service) RunInstances(ctx context.Context, req RunRequest) ([]Instance,
 		go func() {
 			defer wg.Done()
 			insts[i] = s.launch(ctx, insts[i], v, itype, req.PendingLimit)
+			if req.OnRunning != nil && insts[i].State == StateRunning {
+				req.OnRunning(insts[i])
+			}
 		}()
 	}
 	wg.Wait()
@@ -225,6 +232,15 @@ func (s *Service) launch(ctx context.Context, inst Instance, v TemplateVersion, 
 // set): an engine that hangs must not hold the instance's group; an engine
 // away (errdefs.ErrUnavailable) leaves it pending.
 func (s *Service) launchOnce(ctx context.Context, inst Instance, v TemplateVersion, itype InstanceType, limit time.Duration) (Instance, error) {
+	// The wait for a launch slot is no part of the attempt's limit: the
+	// engine is not slow, only busy with the others.
+	select {
+	case s.launchSlots <- struct{}{}:
+	case <-ctx.Done():
+		return inst, ctx.Err()
+	}
+	slot := sync.OnceFunc(func() { <-s.launchSlots })
+	defer slot()
 	attempt, cancel := ctx, context.CancelFunc(func() {})
 	if limit > 0 {
 		attempt, cancel = context.WithTimeout(ctx, limit)
@@ -240,6 +256,7 @@ func (s *Service) launchOnce(ctx context.Context, inst Instance, v TemplateVersi
 	if err == nil {
 		c, err = s.rt.Inspect(attempt, id)
 	}
+	slot() // the engine's part is done
 	stuck := err != nil && errors.Is(attempt.Err(), context.DeadlineExceeded)
 	if errors.Is(err, errdefs.ErrUnavailable) && !stuck {
 		return inst, err

@@ -26,7 +26,7 @@ const (
 // labelled containers that no instance owns.
 func (s *Service) Reconcile(ctx context.Context, adopt bool) error {
 	listedAt := s.now()
-	containers, err := s.rt.List(ctx, map[string]string{sandbox.LabelSandbox: s.sandbox, sandbox.LabelRole: RoleInstance})
+	containers, err := s.rt.ListStates(ctx, map[string]string{sandbox.LabelSandbox: s.sandbox, sandbox.LabelRole: RoleInstance})
 	if err != nil {
 		s.engine.observe(err, s.now())
 		return fmt.Errorf("listing the sandbox's containers: %w", err)
@@ -48,7 +48,7 @@ func (s *Service) Reconcile(ctx context.Context, adopt bool) error {
 	for _, inst := range insts {
 		cs := byInstance[inst.ID]
 		delete(byInstance, inst.ID) // owned, whatever this pass does with it
-		if s.isBusy(inst.ID) {
+		if s.isBusy(inst.ID) || settled(inst, cs) {
 			continue
 		}
 		// Read again now that it is known not busy: a launch or a
@@ -129,6 +129,8 @@ func (s *Service) reconcileOne(ctx context.Context, inst Instance, c sandbox.Con
 				reason = "Server.InternalError: the instance ran out of memory"
 			}
 			_, err = s.transition(inst.ID, StateStopped, reason, adoptContainer(c))
+		case inst.State == StateRunning && adopted(inst, c):
+			// As recorded: no write.
 		default:
 			_, err = s.transition(inst.ID, StateRunning, "", adoptContainer(c))
 		}
@@ -161,6 +163,21 @@ func adoptContainer(c sandbox.Container) func(*Instance) {
 			i.Address = ""
 		}
 	}
+}
+
+// settled reports whether a running instance's one container runs as it
+// records: the common case, which needs neither a fresh read nor a write
+// (a pass looks at every instance every second).
+func settled(inst Instance, cs []sandbox.Container) bool {
+	return inst.State == StateRunning && len(cs) == 1 && cs[0].State == sandbox.StateRunning &&
+		cs[0].ID == inst.ContainerID && adopted(inst, cs[0])
+}
+
+// adopted reports whether inst already records what c says.
+func adopted(inst Instance, c sandbox.Container) bool {
+	want := inst
+	adoptContainer(c)(&want)
+	return want.ContainerID == inst.ContainerID && want.Address == inst.Address
 }
 
 // Run reconciles until ctx ends: every interval, and at once when the

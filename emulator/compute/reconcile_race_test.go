@@ -11,7 +11,7 @@ import (
 	"github.com/cattle-dev/cattle/store"
 )
 
-// slowListRuntime is an engine whose List is slow: the list it returns
+// slowListRuntime is an engine whose ListStates is slow: the list it returns
 // was taken while a launch was between Create and Start, and arrives
 // after the launch finished (on a busy engine, listing 50 containers
 // takes seconds).
@@ -28,8 +28,8 @@ func (r *slowListRuntime) Start(ctx context.Context, id string) error {
 	return r.Fake.Start(ctx, id)
 }
 
-func (r *slowListRuntime) List(ctx context.Context, labels map[string]string) ([]sandbox.Container, error) {
-	cs, err := r.Fake.List(ctx, labels)
+func (r *slowListRuntime) ListStates(ctx context.Context, labels map[string]string) ([]sandbox.Container, error) {
+	cs, err := r.Fake.ListStates(ctx, labels)
 	close(r.listed)
 	<-r.launched
 	return cs, err

@@ -19,6 +19,7 @@ type target struct {
 	c    sandbox.Container
 	diff []Difference
 	err  error
+	gone bool // the instance began terminating while the scan read
 }
 
 // Scan compares every instance of the sandbox (of group, when given) with
@@ -59,7 +60,9 @@ func (s *Service) Scan(ctx context.Context, group string) (Report, error) {
 		return Report{}, err
 	}
 	for _, t := range targets {
-		reports = append(reports, s.reportOf(t))
+		if !t.gone {
+			reports = append(reports, s.reportOf(t))
+		}
 	}
 	reports = s.confirm(ctx, reports)
 	// What compute acted on while the scan read is told from memory.
@@ -120,11 +123,29 @@ func (s *Service) compareAll(ctx context.Context, targets []*target) error {
 	wg.Wait()
 	var errs []error
 	for _, t := range targets {
-		if t.err != nil && !errors.Is(t.err, errdefs.ErrNotFound) {
-			errs = append(errs, t.err)
+		if t.err == nil || errors.Is(t.err, errdefs.ErrNotFound) {
+			continue
 		}
+		// A container removed while the scan read it (its instance is
+		// being terminated: a refresh, a scale-in) fails its read with
+		// whatever the storage driver says; that is no scan error.
+		if s.leftSince(ctx, t.inst.ID) {
+			t.gone = true
+			continue
+		}
+		errs = append(errs, t.err)
 	}
 	return errors.Join(errs...)
+}
+
+// leftSince reports whether the instance is no longer one a scan reads:
+// busy (terminating), gone, or neither running nor stopped.
+func (s *Service) leftSince(ctx context.Context, id string) bool {
+	if s.cfg.Compute.Busy(id) {
+		return true
+	}
+	inst, err := s.cfg.Compute.Instance(ctx, id)
+	return errors.Is(err, errdefs.ErrNotFound) || err == nil && inst.State != compute.StateRunning && inst.State != compute.StateStopped
 }
 
 func (s *Service) compareOne(ctx context.Context, exp *expectations, t *target) ([]Difference, error) {

@@ -93,25 +93,36 @@ func (s *Service) Interval() time.Duration {
 	return 5 * time.Minute
 }
 
-// Run scans every interval until ctx ends, then waits for the
-// replacements under way.
+// scanShare bounds the engine time periodic scans take: after a scan
+// that took d, the next waits at least (scanShare-1) x d. Reading a
+// container's changes walks its writable layer; with hundreds of
+// instances a scan takes the engine seconds, and scans back to back would
+// slow every launch and health check beside them.
+const scanShare = 4
+
+// Run scans every interval (longer when scans are slow, see scanShare)
+// until ctx ends, then waits for the replacements under way.
 func (s *Service) Run(ctx context.Context) {
 	defer s.wg.Wait()
 	defer s.end()
-	tick := time.NewTicker(s.Interval())
-	defer tick.Stop()
+	wait := s.Interval()
 	for {
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return
-		case <-tick.C:
+		case <-timer.C:
 		}
+		wait = s.Interval()
 		if !s.cfg.Compute.EngineAvailable() {
 			continue
 		}
+		start := time.Now()
 		if _, err := s.Scan(ctx, ""); err != nil && ctx.Err() == nil {
 			slog.Warn("drift scan", "err", err)
 		}
+		wait = max(wait, (scanShare-1)*time.Since(start))
 	}
 }
 

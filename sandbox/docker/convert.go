@@ -128,6 +128,25 @@ func containerFromInspect(in container.InspectResponse) sandbox.Container {
 	return c
 }
 
+// containerFromSummary is what the engine's list says of a container.
+func containerFromSummary(in container.Summary) sandbox.Container {
+	c := sandbox.Container{ID: in.ID, ImageID: in.ImageID, ImageRef: in.Image, Labels: in.Labels,
+		State: sandbox.ContainerState(in.State), CreatedAt: time.Unix(in.Created, 0)}
+	if len(in.Names) > 0 {
+		c.Name = strings.TrimPrefix(in.Names[0], "/")
+	}
+	if c.Labels == nil {
+		c.Labels = map[string]string{}
+	}
+	low := 0
+	for _, p := range in.Ports {
+		if p.Type == "tcp" && p.IP == loopback && p.PublicPort > 0 && (low == 0 || int(p.PrivatePort) < low) {
+			low, c.HostPort = int(p.PrivatePort), int(p.PublicPort)
+		}
+	}
+	return c
+}
+
 // boundTCPPort is the lowest TCP port a container is made to publish (0: none).
 func boundTCPPort(ports network.PortMap) int {
 	low := 0

@@ -111,6 +111,20 @@ func checkListFinds(t *testing.T, f *fixture, id string, c sandbox.Container) {
 	if err != nil || len(none) != 0 {
 		t.Fatalf("List with a label nobody has = %+v, %v; want none", none, err)
 	}
+	// ListStates says of a running container what the engine's list
+	// does, and that agrees with Inspect.
+	light, err := f.rt.ListStates(f.ctx, f.labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(light) != 1 {
+		t.Fatalf("ListStates = %+v, want only %s", light, id)
+	}
+	l := light[0]
+	if l.ID != id || l.Name != c.Name || l.ImageID != c.ImageID || l.ImageRef != c.ImageRef || l.State != sandbox.StateRunning ||
+		l.HostPort != c.HostPort || l.Labels[sandbox.LabelInstance] != "i-1" || !l.CreatedAt.Equal(c.CreatedAt.Truncate(time.Second)) {
+		t.Fatalf("ListStates = %+v\nwant as Inspect: %+v", l, c)
+	}
 }
 
 func checkPauseUnpause(t *testing.T, f *fixture, id string) {
@@ -136,6 +150,11 @@ func checkStopKeepsIt(t *testing.T, f *fixture, id string) {
 	got, err := f.rt.List(f.ctx, f.labels)
 	if err != nil || len(got) != 1 || got[0].State != sandbox.StateExited {
 		t.Fatalf("List = %+v, %v; want the exited container", got, err)
+	}
+	light, err := f.rt.ListStates(f.ctx, f.labels)
+	if err != nil || len(light) != 1 || light[0].State != sandbox.StateExited || light[0].ExitCode != stopped.ExitCode ||
+		!light[0].FinishedAt.Equal(stopped.FinishedAt) {
+		t.Fatalf("ListStates = %+v, %v; want the exited container as Inspect has it: %+v", light, err, stopped)
 	}
 }
 

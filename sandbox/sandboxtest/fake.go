@@ -309,6 +309,11 @@ func (f *Fake) List(ctx context.Context, labels map[string]string) ([]sandbox.Co
 	return out, nil
 }
 
+// ListStates is List: the fake's containers are in memory.
+func (f *Fake) ListStates(ctx context.Context, labels map[string]string) ([]sandbox.Container, error) {
+	return f.List(ctx, labels)
+}
+
 func (f *Fake) Exec(ctx context.Context, id string, cmd []string) (sandbox.ExecResult, error) {
 	return sandbox.ExecResult{}, fmt.Errorf("exec is not supported by the fake runtime")
 }
