@@ -231,14 +231,10 @@ func (s *Service) launch(ctx context.Context, inst Instance, v TemplateVersion, 
 // the instance, and so does an attempt still pending past limit (when
 // set): an engine that hangs must not hold the instance's group; an engine
 // away (errdefs.ErrUnavailable) leaves it pending.
+// The wait for a launch slot is no part of the attempt's limit: the
+// engine is not slow, only busy with the others.
 func (s *Service) launchOnce(ctx context.Context, inst Instance, v TemplateVersion, itype InstanceType, limit time.Duration) (Instance, error) {
-	// The wait for a launch slot is no part of the attempt's limit: the
-	// engine is not slow, only busy with the others.
-	select {
-	case s.launchSlots <- struct{}{}:
-	case <-ctx.Done():
-		return inst, ctx.Err()
-	}
+	s.launchSlots <- struct{}{}
 	slot := sync.OnceFunc(func() { <-s.launchSlots })
 	defer slot()
 	attempt, cancel := ctx, context.CancelFunc(func() {})
