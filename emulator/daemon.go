@@ -599,10 +599,16 @@ func Teardown(ctx context.Context, rt sandbox.Runtime, sandboxName string, purge
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
+	// A few at a time: the engine takes no more at once (see
+	// compute.DefaultLaunchParallel), and Docker 20.10 removing hundreds
+	// at once has left stale endpoints that keep the network.
+	sem := make(chan struct{}, compute.DefaultLaunchParallel)
 	for _, c := range cs {
 		wg.Add(1)
+		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
+			defer func() { <-sem }()
 			if err := rt.Remove(ctx, c.ID, true); err != nil {
 				mu.Lock()
 				errs = append(errs, err)

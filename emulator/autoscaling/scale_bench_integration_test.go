@@ -161,10 +161,19 @@ func dockerUntilAnswering(t *testing.T, s *emulatortest.Sandbox, image string, n
 	close(next)
 	wg.Wait()
 	took := time.Since(start)
+	// Removed parallel at a time too: Docker 20.10 removing hundreds at
+	// once has left stale endpoints on the network, which then cannot
+	// be removed until the engine restarts.
+	sem := make(chan struct{}, parallel)
 	for _, id := range ids {
 		if id != "" {
 			wg.Add(1)
-			go func() { defer wg.Done(); _ = s.Runtime.Remove(context.Background(), id, true) }()
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				_ = s.Runtime.Remove(context.Background(), id, true)
+			}()
 		}
 	}
 	wg.Wait()
