@@ -65,7 +65,8 @@ func TestIntegrationBenchServingAtScale(t *testing.T) {
 func scaleOutServing(t *testing.T, s *emulatortest.Sandbox, n int) {
 	t.Helper()
 	c := s.Client
-	docker := dockerUntilAnswering(t, s, engineRef(t, c), n, dockerParallel)
+	ref := engineRef(t, c)
+	docker, engineDocker := dockerUntilAnswering(t, s, ref, n, dockerParallel)
 
 	ctx := context.Background()
 	if _, err := c.CreateLoadBalancer(ctx, elb.CreateRequest{Name: "web"}); err != nil {
@@ -77,12 +78,20 @@ func scaleOutServing(t *testing.T, s *emulatortest.Sandbox, n int) {
 		t.Fatal(err)
 	}
 	after := lastSeq(t, c)
+	stopProfile := startProfile(t, fmt.Sprintf("scale-out-%d", n))
+	engine0, daemon0 := engineCPU(), cpuTime(t)
 	start := time.Now()
 	if _, err := c.ScaleGroup(ctx, "web", autoscaling.ScaleSpec{Desired: &n}); err != nil {
 		t.Fatal(err)
 	}
 	waitHealthyGroup(t, c, n)
 	group := time.Since(start)
+	engineGroup, daemon := engineCPU()-engine0, cpuTime(t)-daemon0
+	profile := stopProfile()
+	// The engine's CPU shows what each side asked of it; the daemon's is
+	// cattle's own work (this test process, which also polls).
+	t.Logf("CPU while scaling out %d: the engine %s for the group against %s for docker run; the daemon %s; its profile %s",
+		n, ms(engineGroup), ms(engineDocker), ms(daemon), profile)
 	if testing.Verbose() && n <= 50 {
 		timeline(t, c, after, start)
 	}
@@ -100,7 +109,8 @@ func TestIntegrationBenchEngineParallelism(t *testing.T) {
 	ref := engineRef(t, s.Client)
 	const n = 48
 	for _, p := range []int{1, 2, 4, 8, 16, 48} {
-		t.Logf("%d docker run -d until answering, %2d at a time: %s", n, p, ms(dockerUntilAnswering(t, s, ref, n, p)))
+		took, _ := dockerUntilAnswering(t, s, ref, n, p)
+		t.Logf("%d docker run -d until answering, %2d at a time: %s", n, p, ms(took))
 	}
 }
 
@@ -139,13 +149,14 @@ func nanoTemplates(t *testing.T, c *api.Client) compute.TemplateVersion {
 // dockerUntilAnswering runs n containers of image, parallel at a time,
 // each until its /healthz answers on 127.0.0.1, then removes them all
 // (before the group starts, so that both have the engine alike).
-func dockerUntilAnswering(t *testing.T, s *emulatortest.Sandbox, image string, n, parallel int) time.Duration {
+// It also returns the engine's CPU time until then.
+func dockerUntilAnswering(t *testing.T, s *emulatortest.Sandbox, image string, n, parallel int) (took, engine time.Duration) {
 	t.Helper()
 	ids := make([]string, n)
 	errs := make([]error, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, engine0 := time.Now(), engineCPU()
 	for range parallel {
 		wg.Add(1)
 		go func() {
@@ -160,7 +171,7 @@ func dockerUntilAnswering(t *testing.T, s *emulatortest.Sandbox, image string, n
 	}
 	close(next)
 	wg.Wait()
-	took := time.Since(start)
+	took, engine = time.Since(start), engineCPU()-engine0
 	// Removed parallel at a time too: Docker 20.10 removing hundreds at
 	// once has left stale endpoints on the network, which then cannot
 	// be removed until the engine restarts.
@@ -182,7 +193,7 @@ func dockerUntilAnswering(t *testing.T, s *emulatortest.Sandbox, image string, n
 			t.Fatal(err)
 		}
 	}
-	return took
+	return took, engine
 }
 
 func dockerRunAnswering(s *emulatortest.Sandbox, image string) (string, error) {
@@ -227,28 +238,42 @@ func waitHealthyGroup(t *testing.T, c *api.Client, n int) {
 func atRest(t *testing.T, n int) {
 	t.Helper()
 	const span = 30 * time.Second
-	dir := os.Getenv("CATTLE_ARTIFACTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	profile := filepath.Join(dir, fmt.Sprintf("at-rest-%d.cpu.pprof", n))
-	f, err := os.Create(profile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		t.Fatal(err)
-	}
+	stopProfile := startProfile(t, fmt.Sprintf("at-rest-%d", n))
 	before, engineBefore := cpuTime(t), engineCPU()
 	time.Sleep(span)
 	used, engineUsed := cpuTime(t)-before, engineCPU()-engineBefore
-	pprof.StopCPUProfile()
+	profile := stopProfile()
 	rss := residentBytes(t)
 	share := func(d time.Duration) float64 { return 100 * d.Seconds() / span.Seconds() }
 	t.Logf("at rest with %d targets under health checks (1 s interval): CPU %.1f%% of a core (%.3f%% per target), resident memory %.0f MiB (%.0f KiB per target); the engine's CPU meanwhile %.1f%% of a core (%.3f%% per target); profile %s",
 		n, share(used), share(used)/float64(n), float64(rss)/(1<<20), float64(rss)/1024/float64(n),
 		share(engineUsed), share(engineUsed)/float64(n), profile)
+}
+
+// startProfile starts the CPU profile of this process (the daemon runs
+// in it) into $CATTLE_ARTIFACTS (or the test's temporary folder) as
+// name.cpu.pprof; the function it returns stops it and returns the path,
+// to read with go tool pprof -top.
+func startProfile(t *testing.T, name string) (stop func() string) {
+	t.Helper()
+	dir := os.Getenv("CATTLE_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	path := filepath.Join(dir, name+".cpu.pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	return func() string {
+		pprof.StopCPUProfile()
+		f.Close()
+		return path
+	}
 }
 
 // engineCPU is the CPU time used so far by the engine's processes:

@@ -200,8 +200,13 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 				events = nil
 				continue
 			}
-			if !interesting(ev.Action) {
+			if !s.interesting(ev) {
 				continue
+			}
+			// One pass answers every event already waiting: a group
+			// launching or removing dozens sends a burst of them.
+			if !drain(events) {
+				events = nil
 			}
 		}
 		err := s.Reconcile(ctx, false)
@@ -219,10 +224,30 @@ func (s *Service) subscribe(ctx context.Context) (<-chan sandbox.Event, error) {
 	return s.rt.Events(ctx, map[string]string{sandbox.LabelSandbox: s.sandbox})
 }
 
-func interesting(action string) bool {
-	switch action {
-	case "die", "destroy", "stop", "kill", "oom", "pause", "unpause", "start":
+// interesting reports whether an engine event may need a pass: not the
+// start of a container that one of this service's launches is making (the
+// launch records it), nor events that change no state.
+func (s *Service) interesting(ev sandbox.Event) bool {
+	switch ev.Action {
+	case "start":
+		return !s.isBusy(ev.Labels[sandbox.LabelInstance])
+	case "die", "destroy", "stop", "kill", "oom", "pause", "unpause":
 		return true
 	}
 	return false
+}
+
+// drain takes the events waiting without blocking; false when the stream
+// ended.
+func drain(events <-chan sandbox.Event) bool {
+	for {
+		select {
+		case _, ok := <-events:
+			if !ok {
+				return false
+			}
+		default:
+			return true
+		}
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -35,7 +37,34 @@ func (r *Runtime) EnsureNetwork(ctx context.Context, name string, labels map[str
 
 // networkExists looks the name up exactly: the engine's name filter is a
 // pattern and inspecting by name also matches id prefixes.
+// networkSeenFor is how long a network found to exist is taken to still
+// exist. One removed behind cattle's back within it fails the container's
+// start instead of its create.
+const networkSeenFor = 5 * time.Second
+
 func (r *Runtime) networkExists(ctx context.Context, name string) (bool, error) {
+	r.seenMu.Lock()
+	seen, ok := r.networkSeen[name]
+	r.seenMu.Unlock()
+	if ok && time.Since(seen) < networkSeenFor {
+		return true, nil
+	}
+	found, err := r.lookUpNetwork(ctx, name)
+	r.seenMu.Lock()
+	defer r.seenMu.Unlock()
+	switch {
+	case found:
+		if r.networkSeen == nil {
+			r.networkSeen = map[string]time.Time{}
+		}
+		r.networkSeen[name] = time.Now()
+	default:
+		delete(r.networkSeen, name)
+	}
+	return found, err
+}
+
+func (r *Runtime) lookUpNetwork(ctx context.Context, name string) (bool, error) {
 	f := client.Filters{}
 	f.Add("name", "^"+regexp.QuoteMeta(name)+"$")
 	res, err := r.cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
@@ -61,8 +90,16 @@ func (r *Runtime) RemoveNetworks(ctx context.Context, labels map[string]string) 
 		return r.wrap("list networks", err)
 	}
 	for _, n := range res.Items {
+		r.seenMu.Lock()
+		delete(r.networkSeen, n.Name)
+		r.seenMu.Unlock()
 		_, err := r.cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{})
 		if err = r.wrap("remove network "+n.Name, err); err != nil && !isNotFound(err) {
+			if strings.Contains(err.Error(), "has active endpoints") {
+				// Docker 20.10 can keep an endpoint of a container it
+				// removed (seen after hundreds of runs and removals).
+				return fmt.Errorf("%w; if no container uses it any more, the engine kept a stale endpoint: restart the Docker engine, then remove the network again", err)
+			}
 			return err
 		}
 	}

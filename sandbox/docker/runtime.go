@@ -26,6 +26,11 @@ type Runtime struct {
 	// networkMu serialises EnsureNetwork: engines before API 1.44 accept two
 	// networks of the same name, and this client no longer asks them not to.
 	networkMu sync.Mutex
+
+	// seenMu guards networkSeen: when each network was last found to
+	// exist, so that a burst of creates looks it up once.
+	seenMu      sync.Mutex
+	networkSeen map[string]time.Time
 }
 
 var _ sandbox.Runtime = (*Runtime)(nil)
