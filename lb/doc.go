@@ -49,7 +49,7 @@
 //	256, a conn/request  0.90x p99 1.18x 103µs 0.94x p99 1.13x 102µs 0.64x p99 2.02x 194µs 8.7k/s 79µs
 //
 // ReverseProxy stays far behind: two to three times the CPU per request.
-// fasthttp's client and server come close: this engine takes 12-17% less
+// fasthttp's client and server come close: this engine takes 11-17% less
 // CPU per request with keep-alive, what a load balancer in front of
 // services mostly sees, and the same with a connection per request (once
 // its client connection buffers were pooled; before, it took 10% more).
