@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,7 +196,12 @@ func runBenchRounds(t *testing.T, tool loadTool, proxies []proxy, conns int, kee
 			if p.cpu != nil {
 				before = p.cpu()
 			}
+			stop := func() {}
+			if round == 0 && p.name == "cattle" {
+				stop = profileCattle(t, conns, keepAlive)
+			}
 			run, err := tool.run(ctx, p.url, conns, duration, keepAlive)
+			stop()
 			if err != nil {
 				t.Fatalf("%s round %d: %v", p.name, round+1, err)
 			}
@@ -218,6 +224,30 @@ func runBenchRounds(t *testing.T, tool loadTool, proxies []proxy, conns int, kee
 		}
 	}
 	return r
+}
+
+// profileCattle starts a CPU profile of this process, which serves
+// cattle's load balancer, into $CATTLE_ARTIFACTS (nothing when unset), for
+// cattle's first round at each setting: go tool pprof -top shows where its
+// time per request goes. The function returned stops it.
+func profileCattle(t *testing.T, conns int, keepAlive bool) func() {
+	dir := os.Getenv("CATTLE_ARTIFACTS")
+	if dir == "" {
+		return func() {}
+	}
+	name := fmt.Sprintf("lb-cattle-%dc", conns)
+	if !keepAlive {
+		name += "-close"
+	}
+	f, err := os.Create(filepath.Join(dir, name+".cpu.pprof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // perRequest is the CPU name used per request, when it was measured.
