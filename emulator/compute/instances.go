@@ -452,9 +452,9 @@ func (s *Service) Instance(ctx context.Context, id string) (Instance, error) {
 	return out, err
 }
 
-// Terminate terminates instances and returns them terminated. It is
-// idempotent, and all-or-nothing: if any id is unknown, none is touched.
-func (s *Service) Terminate(ctx context.Context, ids []string, reason string) ([]Instance, error) {
+// instancesOf reads the instances of ids: all of them, or an error for
+// the first unknown one.
+func (s *Service) instancesOf(ctx context.Context, ids []string) ([]Instance, error) {
 	if len(ids) == 0 {
 		return nil, errdefs.Invalid("no instance ids given: name at least one")
 	}
@@ -465,6 +465,16 @@ func (s *Service) Terminate(ctx context.Context, ids []string, reason string) ([
 			return nil, err
 		}
 		insts[i] = inst
+	}
+	return insts, nil
+}
+
+// Terminate terminates instances and returns them terminated. It is
+// idempotent, and all-or-nothing: if any id is unknown, none is touched.
+func (s *Service) Terminate(ctx context.Context, ids []string, reason string) ([]Instance, error) {
+	insts, err := s.instancesOf(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
 	if reason == "" {
 		reason = "Client.UserInitiatedShutdown: user initiated shutdown"

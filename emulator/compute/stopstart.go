@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -76,26 +77,17 @@ func (s *Service) Start(ctx context.Context, ids []string) ([]Instance, error) {
 // lookupFor reads the instances of ids for a state change named what,
 // refusing them all when one is in none of the states ok.
 func (s *Service) lookupFor(ctx context.Context, ids []string, what string, ok ...string) ([]Instance, error) {
-	if len(ids) == 0 {
-		return nil, errdefs.Invalid("no instance ids given: name at least one")
+	insts, err := s.instancesOf(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
-	insts := make([]Instance, len(ids))
-	for i, id := range ids {
-		inst, err := s.Instance(ctx, id)
-		if err != nil {
-			return nil, err
+	for _, inst := range insts {
+		if !slices.Contains(ok, inst.State) {
+			return nil, errdefs.Conflict("instance %s is %s, so it cannot be %s", inst.ID, inst.State, what)
 		}
-		good := false
-		for _, st := range ok {
-			good = good || inst.State == st
+		if s.isBusy(inst.ID) {
+			return nil, errdefs.Conflict("instance %s is changing state (%s): try again when it settles", inst.ID, inst.State)
 		}
-		if !good {
-			return nil, errdefs.Conflict("instance %s is %s, so it cannot be %s", id, inst.State, what)
-		}
-		if s.isBusy(id) {
-			return nil, errdefs.Conflict("instance %s is changing state (%s): try again when it settles", id, inst.State)
-		}
-		insts[i] = inst
 	}
 	if err := s.checkEngine(ctx); err != nil {
 		return nil, err

@@ -186,22 +186,7 @@ func (r *Runtime) Inspect(ctx context.Context, id string) (sandbox.Container, er
 // Each is inspected so that exit codes and times are as full as Inspect's;
 // one removed in between is left out.
 func (r *Runtime) List(ctx context.Context, labels map[string]string) ([]sandbox.Container, error) {
-	res, err := r.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: labelFilters(labels)})
-	if err != nil {
-		return nil, r.wrap("list containers", err)
-	}
-	out := make([]sandbox.Container, 0, len(res.Items))
-	for _, item := range res.Items {
-		c, err := r.Inspect(ctx, item.ID)
-		if isNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return r.list(ctx, labels, false)
 }
 
 // ListStates is List with one engine call for the running containers:
@@ -209,13 +194,19 @@ func (r *Runtime) List(ctx context.Context, labels map[string]string) ([]sandbox
 // others are inspected for their exit codes and times. The control plane
 // looks every second, at hundreds of containers when a group is large.
 func (r *Runtime) ListStates(ctx context.Context, labels map[string]string) ([]sandbox.Container, error) {
+	return r.list(ctx, labels, true)
+}
+
+// list lists the containers carrying the labels and inspects them, all
+// but the running ones when summaries do.
+func (r *Runtime) list(ctx context.Context, labels map[string]string, summaries bool) ([]sandbox.Container, error) {
 	res, err := r.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: labelFilters(labels)})
 	if err != nil {
 		return nil, r.wrap("list containers", err)
 	}
 	out := make([]sandbox.Container, 0, len(res.Items))
 	for _, item := range res.Items {
-		if item.State == container.StateRunning {
+		if summaries && item.State == container.StateRunning {
 			out = append(out, containerFromSummary(item))
 			continue
 		}
